@@ -1,0 +1,96 @@
+"""Benchmark CLI: python -m attnviz bench — trace latency, bundle load time, RSS and training
+throughput, printed as figures (targets: <= 25 ms per sentence through all scorers, <= 2 s load,
+<= 500 MB RSS). Timings on a shared machine are noisy: read the median, not a single run.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from .checkpoint import DEFAULT_MODELS_DIR, load_all
+from .config import DEFAULT_DATA, ModelConfig, TrainConfig
+from .data import batches, read_pairs, split_pairs
+from .model import Seq2Seq
+from .trace import trace_translation
+from .vocab import Vocab
+
+SENTENCE = "The old man gave his white car to the young woman."  # 10 words
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (VmRSS), falling back to the peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_trace(bundles: dict, repeats: int) -> list[float]:
+    """Milliseconds to trace SENTENCE through every bundle, once per repeat."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for b in bundles.values():
+            trace_translation(b, SENTENCE)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def bench_training(data: str, pairs: int, seconds: float) -> float:
+    """Target tokens per second of the training step (concat scorer) on the first `pairs` pairs."""
+    cfg = TrainConfig()
+    train = split_pairs(read_pairs(data, cfg.max_len)).train[:pairs]
+    sv = Vocab.build((p.src_tokens for p in train), cfg.src_min_freq, cfg.src_max_vocab)
+    tv = Vocab.build((p.tgt_tokens for p in train), cfg.tgt_min_freq, cfg.tgt_max_vocab)
+    torch.manual_seed(0)
+    model = Seq2Seq(ModelConfig(scorer="concat", src_vocab_size=len(sv), tgt_vocab_size=len(tv))).train()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    tokens, t0 = 0, None
+    for i, b in enumerate(batches(train, sv, tv, cfg.batch_tokens, seed=0)):
+        if i == 2:  # the first steps allocate and warm caches
+            tokens, t0 = 0, time.perf_counter()
+        loss = model(b.src, b.src_len, b.tgt_in, b.tgt_out)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        tokens += int((b.tgt_out != 0).sum())
+        if t0 and time.perf_counter() - t0 > seconds:
+            break
+    return tokens / (time.perf_counter() - t0) if t0 else float("nan")
+
+
+def add_bench_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--models", default=str(DEFAULT_MODELS_DIR))
+    p.add_argument("--repeats", type=int, default=50)
+    p.add_argument("--data", default=str(DEFAULT_DATA), help="pairs for the training-throughput slice")
+    p.add_argument("--train-pairs", type=int, default=20000)
+    p.add_argument("--train-seconds", type=float, default=20.0, help="0 skips the training benchmark")
+
+
+def main(args: argparse.Namespace) -> int:
+    torch.set_grad_enabled(False)
+    t0 = time.perf_counter()
+    bundles = load_all(args.models)
+    load_s = time.perf_counter() - t0
+    trace_translation(next(iter(bundles.values())), SENTENCE)  # warm-up
+    times = bench_trace(bundles, args.repeats)
+    p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
+    print(f"bundles            : {', '.join(bundles)}  ({args.models})")
+    print(f"load all bundles   : {load_s:.2f} s            (target <= 2 s)")
+    print(f"trace, all scorers : median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
+          f"over {args.repeats} runs of a 10-word sentence   (target <= 25 ms)")
+    print(f"RSS                : {rss_mb():.0f} MB          (target <= 500 MB)")
+    torch.set_grad_enabled(True)
+    if args.train_seconds > 0 and Path(args.data).is_file():
+        tps = bench_training(args.data, args.train_pairs, args.train_seconds)
+        print(f"training throughput: {tps:,.0f} target tokens/s (concat, {torch.get_num_threads()} threads, "
+              f"first {args.train_pairs} training pairs)")
+    return 0

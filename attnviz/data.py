@@ -1,0 +1,131 @@
+"""Read English<TAB>French pairs, split them by English sentence, and pad them into batches.
+
+text file ─► Pair(en, fr, src_tokens, tgt_tokens) ─► Splits ─► Batch(src, src_len, tgt_in, tgt_out)
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import torch
+
+from .text import normalize, tokenize_en, tokenize_fr
+from .vocab import BOS_ID, EOS_ID, PAD_ID, Vocab
+
+TEST_PERCENT, VALID_PERCENT = 3, 2  # of distinct English sentences: ~3,500 test, ~2,300 valid
+
+
+@dataclass(frozen=True)
+class Pair:
+    en: str
+    fr: str
+    src_tokens: tuple[str, ...]
+    tgt_tokens: tuple[str, ...]
+
+
+@dataclass
+class Splits:
+    train: list[Pair]
+    valid: list[Pair]
+    test: list[Pair]
+
+
+@dataclass
+class Batch:
+    src: torch.Tensor  # (B, S) source ids, padded
+    src_len: torch.Tensor  # (B,)
+    tgt_in: torch.Tensor  # (B, T) <bos> y1 .. y_{T-1}
+    tgt_out: torch.Tensor  # (B, T) y1 .. y_T <eos>, padded with PAD_ID (ignored by the loss)
+
+
+def read_pairs(path: str | Path, max_len: int | None = None) -> list[Pair]:
+    """Read tab-separated English/French pairs (extra columns ignored), tokenized.
+
+    Raises:
+        FileNotFoundError / ValueError naming the file when it is missing or holds no pairs.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no data file at {path} (expected English<TAB>French lines)")
+    pairs = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 2:
+                continue
+            src, tgt = tokenize_en(cols[0]), tokenize_fr(cols[1])
+            if not src or not tgt or (max_len and (len(src) > max_len or len(tgt) > max_len)):
+                continue
+            pairs.append(Pair(cols[0], cols[1], tuple(src), tuple(tgt)))
+    if not pairs:
+        raise ValueError(f"{path} holds no English<TAB>French pairs")
+    return pairs
+
+
+def split_of(en: str) -> str:
+    """'train' | 'valid' | 'test', fixed by a hash of the normalised English sentence.
+
+    All translations of one English sentence land in the same split, so test sentences are
+    never seen in training, and the split does not depend on the file's order.
+    """
+    key = normalize(en).lower().encode("utf-8")
+    bucket = int(hashlib.md5(key).hexdigest()[:8], 16) % 100
+    if bucket < TEST_PERCENT:
+        return "test"
+    return "valid" if bucket < TEST_PERCENT + VALID_PERCENT else "train"
+
+
+def split_pairs(pairs: list[Pair]) -> Splits:
+    parts: dict[str, list[Pair]] = {"train": [], "valid": [], "test": []}
+    for p in pairs:
+        parts[split_of(p.en)].append(p)
+    return Splits(**parts)
+
+
+def references_by_source(pairs: list[Pair]) -> dict[str, list[str]]:
+    """English sentence -> all its French translations (the multi-reference test set)."""
+    refs: dict[str, list[str]] = defaultdict(list)
+    for p in pairs:
+        refs[p.en].append(p.fr)
+    return dict(refs)
+
+
+def _pad(rows: list[list[int]]) -> torch.Tensor:
+    width = max(len(r) for r in rows)
+    return torch.tensor([r + [PAD_ID] * (width - len(r)) for r in rows], dtype=torch.long)
+
+
+def make_batch(pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab) -> Batch:
+    src = [src_vocab.encode(p.src_tokens) for p in pairs]
+    tgt = [tgt_vocab.encode(p.tgt_tokens) for p in pairs]
+    return Batch(
+        src=_pad(src),
+        src_len=torch.tensor([len(s) for s in src]),
+        tgt_in=_pad([[BOS_ID] + t for t in tgt]),
+        tgt_out=_pad([t + [EOS_ID] for t in tgt]),
+    )
+
+
+def batches(
+    pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab, batch_tokens: int, seed: int | None
+) -> Iterator[Batch]:
+    """Length-bucketed batches of about `batch_tokens` target tokens; shuffled when seed is set."""
+    rng = random.Random(seed)
+    order = sorted(pairs, key=lambda p: (len(p.tgt_tokens), len(p.src_tokens), rng.random()))
+    groups, group, width = [], [], 0
+    for p in order:
+        width = max(width, len(p.tgt_tokens) + 1)
+        if group and width * (len(group) + 1) > batch_tokens:
+            groups.append(group)
+            group, width = [], len(p.tgt_tokens) + 1
+        group.append(p)
+    if group:
+        groups.append(group)
+    if seed is not None:
+        rng.shuffle(groups)
+    for g in groups:
+        yield make_batch(g, src_vocab, tgt_vocab)

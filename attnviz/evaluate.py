@@ -1,0 +1,133 @@
+"""Evaluation CLI: python -m attnviz evaluate — BLEU, chrF, BLEU per length, AER and attention
+entropy for every bundle in models/, written into each model card and printed as a table.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import sacrebleu
+
+from .alignment import DEFAULT_ALIGNMENTS, AlignedPair, alignment_error_rate, argmax_links, load_aligned_pairs
+from .checkpoint import DEFAULT_MODELS_DIR, Bundle, bundle_paths, load_bundle, read_card, write_card
+from .config import DEFAULT_DATA, TrainConfig
+from .data import read_pairs, references_by_source, split_pairs
+from .trace import greedy_batch, trace_translation
+
+log = logging.getLogger(__name__)
+
+LENGTH_BUCKETS = ((1, 4, "1-4"), (5, 8, "5-8"), (9, 12, "9-12"), (13, 10**6, "13+"))
+ENTROPY_SAMPLE = 300  # test sentences traced for the mean attention entropy
+
+
+def word_count(sentence: str) -> int:
+    """English words, punctuation not counted (the unit of the length buckets)."""
+    return sum(any(c.isalnum() for c in w) for w in sentence.split())
+
+
+def bleu_chrf(hyps: list[str], refs: list[list[str]]) -> tuple[float, float]:
+    """Corpus BLEU and chrF (sacrebleu defaults, detokenised text) against all references."""
+    width = max(len(r) for r in refs)
+    streams = [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
+    return (round(sacrebleu.corpus_bleu(hyps, streams).score, 2),
+            round(sacrebleu.corpus_chrf(hyps, streams).score, 2))
+
+
+def bleu_by_length(sources: list[str], hyps: list[str], refs: list[list[str]]) -> dict[str, float]:
+    out = {}
+    for lo, hi, name in LENGTH_BUCKETS:
+        idx = [i for i, s in enumerate(sources) if lo <= word_count(s) <= hi]
+        if idx:
+            out[name] = bleu_chrf([hyps[i] for i in idx], [refs[i] for i in idx])[0]
+    return out
+
+
+def forced_aer(bundle: Bundle, gold: list[AlignedPair]) -> float | None:
+    """AER of argmax attention under forced decoding of the gold French (the <eos> row dropped)."""
+    if bundle.scorer == "none":
+        return None
+    pred = [argmax_links(trace_translation(bundle, p.en, target=p.fr).weights[:-1]) for p in gold]
+    return round(alignment_error_rate(pred, gold), 4)
+
+
+def mean_entropy(bundle: Bundle, sources: list[str]) -> float | None:
+    """Mean entropy (nats) of the attention weights per output step over greedy traces."""
+    if bundle.scorer == "none":
+        return None
+    ents = []
+    for s in sources:
+        w = trace_translation(bundle, s).weights  # (T, S)
+        ents.extend((-(w * np.log(np.clip(w, 1e-12, 1))).sum(-1)).tolist())
+    return round(float(np.mean(ents)), 4)
+
+
+def evaluate_bundle(bundle: Bundle, refs_by_src: dict[str, list[str]], gold: list[AlignedPair],
+                    beam: int, batch_size: int = 64) -> dict:
+    """Every metric for one bundle, as stored under card['metrics']."""
+    sources = sorted(refs_by_src)
+    refs = [refs_by_src[s] for s in sources]
+    t0 = time.monotonic()
+    greedy = [h for i in range(0, len(sources), batch_size)
+              for h in greedy_batch(bundle, sources[i:i + batch_size])]
+    bleu, chrf = bleu_chrf(greedy, refs)
+    metrics = {"test_sentences": len(sources), "test_references": sum(len(r) for r in refs),
+               "bleu_greedy": bleu, "chrf_greedy": chrf,
+               "bleu_by_length_greedy": bleu_by_length(sources, greedy, refs)}
+    if beam > 1:
+        beamed = [trace_translation(bundle, s, beam=beam).translation for s in sources]
+        metrics.update({f"bleu_beam{beam}": (b := bleu_chrf(beamed, refs))[0], f"chrf_beam{beam}": b[1],
+                        f"bleu_by_length_beam{beam}": bleu_by_length(sources, beamed, refs)})
+    metrics["aer"] = forced_aer(bundle, gold)
+    metrics["attention_entropy"] = mean_entropy(bundle, sources[:: max(1, len(sources) // ENTROPY_SAMPLE)])
+    metrics["seconds"] = round(time.monotonic() - t0, 1)
+    return metrics
+
+
+def format_table(rows: list[tuple[str, dict]], beam: int) -> str:
+    head = f"{'scorer':8} {'BLEU':>6} {'chrF':>6} {f'BLEU b{beam}':>8} {'AER':>6} {'entropy':>8} " + " ".join(
+        f"{name:>6}" for *_, name in LENGTH_BUCKETS)
+    lines = [head, "-" * len(head)]
+    fmt = lambda v, w: f"{v:>{w}.2f}" if isinstance(v, (int, float)) else f"{'-':>{w}}"  # noqa: E731
+    for scorer, m in rows:
+        by_len = m.get(f"bleu_by_length_beam{beam}") or m["bleu_by_length_greedy"]
+        lines.append(f"{scorer:8} {fmt(m['bleu_greedy'], 6)} {fmt(m['chrf_greedy'], 6)} "
+                     f"{fmt(m.get(f'bleu_beam{beam}'), 8)} {fmt(m['aer'], 6)} {fmt(m['attention_entropy'], 8)} "
+                     + " ".join(fmt(by_len.get(name), 6) for *_, name in LENGTH_BUCKETS))
+    lines.append(f"(BLEU/chrF: sacrebleu defaults, all references; by-length columns use "
+                 f"{'beam ' + str(beam) if beam > 1 else 'greedy'}; AER on the hand-aligned set)")
+    return "\n".join(lines)
+
+
+def add_evaluate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--models", default=str(DEFAULT_MODELS_DIR), help="folder of bundles")
+    p.add_argument("--data", default=str(DEFAULT_DATA), help="English<TAB>French pairs (test split used)")
+    p.add_argument("--alignments", default=str(DEFAULT_ALIGNMENTS))
+    p.add_argument("--beam", type=int, default=5, help="beam width for the beam-search BLEU (1: skip)")
+    p.add_argument("--limit", type=int, default=0, help="evaluate on the first N test sentences only")
+    p.add_argument("--no-write", action="store_true", help="print only; leave the model cards as they are")
+
+
+def main(args: argparse.Namespace) -> int:
+    paths = bundle_paths(args.models)
+    if not paths:
+        raise SystemExit(f"no bundles in {args.models}")
+    test = split_pairs(read_pairs(args.data, TrainConfig.max_len)).test
+    refs = references_by_source(test)
+    if args.limit:
+        refs = dict(sorted(refs.items())[: args.limit])
+    gold = load_aligned_pairs(args.alignments)
+    rows = []
+    for path in paths:
+        bundle = load_bundle(path)
+        log.info("evaluating %s on %d test sentences", bundle.scorer, len(refs))
+        metrics = evaluate_bundle(bundle, refs, gold, args.beam)
+        rows.append((bundle.scorer, metrics))
+        if not args.no_write:
+            card = read_card(path)
+            card["metrics"] = metrics
+            write_card(Path(path), card)
+    print(format_table(rows, args.beam))
+    return 0

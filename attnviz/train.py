@@ -1,0 +1,152 @@
+"""Training CLI: python -m attnviz train --scorer concat [--out models/concat] [--resume].
+
+Reads the pairs, builds vocabularies from the training split, trains with teacher forcing,
+validates and checkpoints every epoch, stops early, and writes the bundle with its loss curves.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import random
+import time
+from dataclasses import fields, replace
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from .attention import SCORERS
+from .checkpoint import DEFAULT_MODELS_DIR, save_bundle
+from .config import ModelConfig, TrainConfig
+from .data import Pair, batches, read_pairs, split_pairs
+from .model import Seq2Seq
+from .vocab import Vocab
+
+log = logging.getLogger(__name__)
+
+
+def add_train_args(parser: argparse.ArgumentParser) -> None:
+    """--scorer, --out, --resume, --limit, plus one flag per TrainConfig field."""
+    parser.add_argument("--scorer", choices=list(SCORERS), required=True)
+    parser.add_argument("--out", help="bundle stem (default: models/<scorer>)")
+    parser.add_argument("--resume", action="store_true", help="continue from runs/<scorer>/resume.pt")
+    parser.add_argument("--limit", type=int, default=0, help="train on the first N training pairs only")
+    parser.add_argument("--run-dir", default="runs", help="where the per-epoch resume state goes")
+    for f in fields(TrainConfig):
+        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+
+
+def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
+
+
+def evaluate_loss(model: Seq2Seq, pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab, batch_tokens: int) -> float:
+    """Mean negative log-likelihood per target token (teacher forcing, no dropout)."""
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for b in batches(pairs, src_vocab, tgt_vocab, batch_tokens, seed=None):
+            n = int((b.tgt_out != 0).sum())
+            total += float(model(b.src, b.src_len, b.tgt_in, b.tgt_out)) * n
+            count += n
+    model.train()
+    return total / max(count, 1)
+
+
+def _resume_state(path: Path) -> dict:
+    # weights_only=True: the resume file holds tensors and plain values, and loading it runs no code
+    return torch.load(path, weights_only=True)
+
+
+def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool, limit: int = 0) -> Path:
+    """Train one model and write its bundle; returns the bundle's .json path."""
+    torch.manual_seed(cfg.seed)
+    random.seed(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    splits = split_pairs(read_pairs(cfg.data, cfg.max_len))
+    train_pairs = splits.train[:limit] if limit else splits.train
+    src_vocab = Vocab.build((p.src_tokens for p in train_pairs), cfg.src_min_freq, cfg.src_max_vocab)
+    tgt_vocab = Vocab.build((p.tgt_tokens for p in train_pairs), cfg.tgt_min_freq, cfg.tgt_max_vocab)
+    mcfg = ModelConfig(scorer=scorer, src_vocab_size=len(src_vocab), tgt_vocab_size=len(tgt_vocab))
+    model = Seq2Seq(mcfg)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    log.info("%s: %d train / %d valid pairs, vocab %d/%d, %d parameters", scorer, len(train_pairs),
+             len(splits.valid), len(src_vocab), len(tgt_vocab), model.num_parameters())
+
+    run_dir = run_dir / scorer
+    run_dir.mkdir(parents=True, exist_ok=True)
+    resume_path = run_dir / "resume.pt"
+    history: list[dict] = []
+    best, start_epoch, stale = math.inf, 1, 0
+    if resume and resume_path.exists():
+        state = _resume_state(resume_path)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        history, best, stale = state["history"], state["best"], state["stale"]
+        start_epoch = len(history) + 1
+        log.info("resumed after epoch %d (best valid loss %.3f)", len(history), best)
+
+    tokens_per_epoch = sum(len(p.tgt_tokens) + 1 for p in train_pairs)
+    started = time.monotonic() - sum(h["seconds"] for h in history)
+    model.train()
+    for epoch in range(start_epoch, cfg.epochs + 1):
+        if stale >= cfg.patience or (time.monotonic() - started) / 60 >= cfg.max_minutes:
+            break
+        t0, seen, loss_sum = time.monotonic(), 0, 0.0
+        bar = tqdm(total=tokens_per_epoch, desc=f"{scorer} epoch {epoch}", unit="tok", unit_scale=True,
+                   mininterval=5.0, smoothing=0.05)
+        for b in batches(train_pairs, src_vocab, tgt_vocab, cfg.batch_tokens, seed=cfg.seed + epoch):
+            loss = model(b.src, b.src_len, b.tgt_in, b.tgt_out)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            opt.step()
+            n = int((b.tgt_out != 0).sum())
+            seen, loss_sum = seen + n, loss_sum + loss.item() * n
+            bar.update(n)
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", refresh=False)
+            if (time.monotonic() - started) / 60 >= cfg.max_minutes:
+                log.info("time budget of %.0f minutes reached inside epoch %d", cfg.max_minutes, epoch)
+                break
+        bar.close()
+        valid = evaluate_loss(model, splits.valid, src_vocab, tgt_vocab, cfg.batch_tokens)
+        sched.step(valid)
+        seconds = time.monotonic() - t0
+        history.append({"epoch": epoch, "train_loss": round(loss_sum / max(seen, 1), 4),
+                        "valid_loss": round(valid, 4), "seconds": round(seconds, 1),
+                        "tokens_per_s": round(seen / seconds), "lr": opt.param_groups[0]["lr"]})
+        log.info("epoch %d: train %.3f valid %.3f (%.0f s, %.0f tok/s)", epoch, loss_sum / max(seen, 1),
+                 valid, seconds, seen / seconds)
+        stale = 0 if valid < best else stale + 1
+        if valid < best:
+            best = valid
+            record = {"train_config": cfg.to_json(), "history": history, "best_valid_loss": round(best, 4),
+                      "train_pairs": len(train_pairs), "metrics": {}}
+            save_bundle(model, src_vocab, tgt_vocab, out, record)
+        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(), "history": history, "best": best, "stale": stale},
+                   resume_path)
+    _record_full_history(out, history)
+    return out.with_suffix(".json")
+
+
+def _record_full_history(out: Path, history: list[dict]) -> None:
+    """The bundle holds the best epoch's weights, but its card keeps every epoch's losses."""
+    from .checkpoint import read_card, write_card
+
+    path = out.with_suffix(".json")
+    card = read_card(path)
+    card["history"] = history
+    card["training_minutes"] = round(sum(h["seconds"] for h in history) / 60, 1)
+    write_card(path, card)
+
+
+def main(args: argparse.Namespace) -> int:
+    cfg = train_config_from_args(args)
+    out = Path(args.out) if args.out else DEFAULT_MODELS_DIR / args.scorer
+    train(args.scorer, cfg, out, Path(args.run_dir), args.resume, args.limit)
+    return 0
