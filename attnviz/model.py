@@ -92,6 +92,22 @@ class Decoder(nn.Module):
         att_h = torch.tanh(self.combine(torch.cat([dec_h, ctx_in], dim=-1)))  # (B, T, E)
         return Decoded(dec_h, scores, weights, context, self.drop(att_h), last_h)
 
+    def best_next(self, att_h: torch.Tensor, banned: tuple[int, ...]) -> torch.Tensor:
+        """Most probable next word, never one of `banned` (frequent specials): (N, E) -> (N,) ids.
+
+        Reads only the adaptive softmax's head when its best entry is a word: then no rarer word
+        can be more probable, since each rare word's probability is at most its cluster's.
+        """
+        head = self.out.head(att_h)  # (N, shortlist + clusters)
+        head[:, list(banned)] = float("-inf")
+        best = head.argmax(-1)  # (N,)
+        in_tail = best >= self.out.shortlist_size
+        if in_tail.any():
+            full = self.out.log_prob(att_h[in_tail])  # (n, V)
+            full[:, list(banned)] = float("-inf")
+            best[in_tail] = full.argmax(-1)
+        return best
+
     def log_probs(self, att_h: torch.Tensor) -> torch.Tensor:
         """Next-word log-probabilities over the whole vocabulary: (B, T, E) -> (B, T, V)."""
         b, t, e = att_h.shape

@@ -89,13 +89,18 @@ def _step_log_probs(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encod
     return bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
 
 
+def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed) -> tuple:
+    """One greedy decoder step: y (N, 1), h (1, N, H) -> next ids (N,), h."""
+    dec = bundle.model.decoder(y, h, enc, allowed)
+    return bundle.model.decoder.best_next(dec.att_h[:, -1], _NEVER_EMIT), dec.last_h
+
+
 def greedy_ids(bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int) -> list[int]:
     """Most probable word at each step until <eos> (included) or max_len."""
     y, h, out = torch.tensor([[BOS_ID]]), enc.dec_h0, []
     for _ in range(max_len):
-        logp, h = _step_log_probs(bundle, y, h, enc, allowed)  # (1, V)
-        logp[:, _NEVER_EMIT] = float("-inf")
-        nxt = int(logp.argmax(-1))
+        nxt, h = _step_best(bundle, y, h, enc, allowed)
+        nxt = int(nxt)
         out.append(nxt)
         if nxt == EOS_ID:
             break
@@ -213,9 +218,7 @@ def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None =
     out = torch.full((len(ids), int(limits.max())), PAD_ID)  # (B, max_len)
     done = torch.zeros(len(ids), dtype=torch.bool)
     for t in range(out.size(1)):
-        logp, h = _step_log_probs(bundle, y, h, enc, None)  # (B, V)
-        logp[:, _NEVER_EMIT] = float("-inf")
-        nxt = logp.argmax(-1)  # (B,)
+        nxt, h = _step_best(bundle, y, h, enc, None)  # (B,)
         out[:, t] = torch.where(done, PAD_ID, nxt)
         done |= (nxt == EOS_ID) | (t + 1 >= limits)
         if done.all():
