@@ -15,6 +15,9 @@ from attnviz.alignment import load_aligned_pairs
 from attnviz.model import Seq2Seq
 from attnviz.vocab import Vocab
 
+# One thread: batch-of-one decoding gains nothing from more, and idle OpenMP threads spin on a busy CPU.
+torch.set_num_threads(1)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_PAIRS = FIXTURES / "tiny_pairs.tsv"
 

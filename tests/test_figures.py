@@ -1,0 +1,226 @@
+"""Figure builders: hand-written Traces in, labelled figures and tidy frames out (no display)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from attnviz import figures, load_all, trace_translation
+from attnviz.trace import Trace
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def hand_trace(scorer: str = "dot", src=("The", "white", "car", "."), tgt=("la", "voiture", "blanche", ".", "<eos>"),
+               src_known=None, tgt_known=None, blocked=(), mode: str = "greedy", seed: int = 0) -> Trace:
+    """A small, fully consistent Trace written by hand (no model)."""
+    rng = np.random.default_rng(seed)
+    s, t, h, k = len(src), len(tgt), 6, 3
+    enc = rng.normal(size=(s, h))  # (S, H)
+    scores = rng.normal(size=(t, s)) * 2  # (T, S)
+    masked = np.where(np.isin(np.arange(s), blocked), -np.inf, scores)
+    weights = softmax(masked)  # (T, S)
+    vocab = ["la", "le", "voiture", "blanche", "auto", ".", "<eos>"]
+    topk = tuple(tuple([w] + [v for v in vocab if v != w][: k - 1]) for w in tgt)
+    probs = np.tile([0.7, 0.2, 0.1], (t, 1))  # (T, K)
+    attention = scorer != "none"
+    return Trace(
+        scorer=scorer, mode=mode, source=" ".join(src), src_tokens=tuple(src),
+        src_known=tuple(src_known or [True] * s), tgt_tokens=tuple(tgt), tgt_known=tuple(tgt_known or [True] * t),
+        translation=" ".join(tgt[:-1]), enc_out=enc, dec_states=rng.normal(size=(t, h)),
+        scores=scores if attention else None, weights=weights if attention else None,
+        contexts=weights @ enc if attention else None, topk_tokens=topk, topk_probs=probs,
+        chosen_probs=probs[:, 0].copy(), blocked=tuple(blocked),
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_cards(tiny_models_dir):
+    return {name: b.card for name, b in load_all(tiny_models_dir).items()}
+
+
+# ---------------------------------------------------------------- attention heatmap
+
+
+def test_weights_frame_is_tidy_and_matches_the_matrices():
+    tr = hand_trace()
+    df = figures.weights_frame(tr)
+    assert len(df) == tr.num_steps * len(tr.src_tokens)
+    assert list(df.columns) == ["step", "src_pos", "tgt", "src", "weight", "score", "src_known", "blocked"]
+    row = df[(df.step == 1) & (df.src_pos == 2)].iloc[0]
+    assert (row.tgt, row.src) == ("voiture", "car")
+    assert row.weight == pytest.approx(tr.weights[1, 2]) and row.score == pytest.approx(tr.scores[1, 2])
+
+
+def test_heatmap_labels_axes_with_the_tokens_and_fixes_the_colour_scale():
+    tr = hand_trace()
+    fig = figures.attention_heatmap(tr)
+    hm = fig.data[0]
+    assert list(fig.layout.xaxis.ticktext) == list(tr.src_tokens)
+    assert list(fig.layout.yaxis.ticktext) == list(tr.tgt_tokens[:-1]) + ["&lt;eos&gt;"]
+    assert fig.layout.yaxis.autorange == "reversed"  # first French word on top
+    assert (hm.zmin, hm.zmax) == (0.0, 1.0)
+    assert hm.colorbar.title.text == "weight"
+    np.testing.assert_allclose(np.asarray(hm.z, dtype=float), tr.weights)
+    assert hm.customdata[1][2][0] == "voiture" and hm.customdata[1][2][1] == "car"
+    assert hm.customdata[1][2][2] == pytest.approx(tr.scores[1, 2])
+    for part in ("customdata[0]", "customdata[1]", "%{z", "raw score"):
+        assert part in hm.hovertemplate
+
+
+def test_heatmap_keeps_repeated_words_in_separate_columns():
+    tr = hand_trace(src=("the", "cat", "saw", "the", "dog"))
+    fig = figures.attention_heatmap(tr)
+    assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3, 4]
+    assert np.asarray(fig.data[0].z).shape == (tr.num_steps, 5)
+
+
+def test_heatmap_marks_unknown_and_blocked_words():
+    tr = hand_trace(src_known=[True, False, True, True], blocked=(2,))
+    labels = list(figures.attention_heatmap(tr).layout.xaxis.ticktext)
+    assert labels[1] == "white" + figures.UNKNOWN_MARK
+    assert labels[2] == figures.BLOCKED_MARK + "car"
+    assert np.allclose(tr.weights[:, 2], 0)
+
+
+def test_heatmap_escapes_markup_in_words():
+    tr = hand_trace(src=("<script>", "alert", "&", "."))
+    fig = figures.attention_heatmap(tr)
+    assert fig.layout.xaxis.ticktext[0] == "&lt;script&gt;"
+    assert fig.data[0].customdata[0][0][1] == "&lt;script&gt;"
+    assert "<script>" not in json.dumps(fig.layout.xaxis.ticktext)
+
+
+def test_heatmap_fills_in_row_by_row_for_playback():
+    tr = hand_trace()
+    fig = figures.attention_heatmap(tr, upto=1)
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert np.isfinite(z[:2]).all() and np.isnan(z[2:]).all()
+    assert list(fig.layout.yaxis.ticktext[2:]) == ["", "", ""]  # future words are not known yet
+    (box,) = fig.layout.shapes
+    assert (box.y0, box.y1) == (0.5, 1.5)
+    with pytest.raises(ValueError, match="out of range"):
+        figures.attention_heatmap(tr, upto=tr.num_steps)
+
+
+def test_no_attention_has_no_heatmap():
+    with pytest.raises(ValueError, match="no attention"):
+        figures.attention_heatmap(hand_trace("none"))
+
+
+# ---------------------------------------------------------------- one decoder step
+
+
+def test_scores_and_weights_figure_shows_the_trace_numbers():
+    tr, t = hand_trace(), 2
+    fig = figures.scores_weights_figure(tr, t)
+    scores, weights = fig.data
+    np.testing.assert_allclose(scores.x, tr.scores[t])
+    np.testing.assert_allclose(weights.x, tr.weights[t])
+    assert list(fig.layout.yaxis.ticktext) == list(tr.src_tokens)
+    assert list(fig.layout.xaxis2.range) == [0, 1]
+    assert [a.text for a in fig.layout.annotations] == ["(2) raw scores", "(3a) softmax weights (sum = 1)"]
+    top = int(np.argmax(tr.weights[t]))
+    assert weights.marker.color[top] == figures.HIGHLIGHT and scores.marker.color[top] == figures.HIGHLIGHT
+
+
+def test_encoder_states_figure_is_one_row_per_source_word():
+    tr = hand_trace()
+    fig = figures.encoder_states_figure(tr)
+    np.testing.assert_allclose(np.asarray(fig.data[0].z, dtype=float), tr.enc_out)
+    assert list(fig.layout.yaxis.ticktext) == list(tr.src_tokens)
+
+
+def test_weighted_states_sum_to_the_context_vector():
+    tr, t = hand_trace(), 3
+    np.testing.assert_allclose(figures.weighted_states(tr, t).sum(0), tr.contexts[t])
+    fig = figures.context_figure(tr, t)
+    z = np.asarray(fig.data[0].z, dtype=float)  # (S + 1, H)
+    np.testing.assert_allclose(z[:-1], tr.weights[t][:, None] * tr.enc_out)
+    np.testing.assert_allclose(z[-1], tr.contexts[t])
+    assert fig.layout.yaxis.ticktext[-1] == "= context"
+    assert fig.layout.yaxis.ticktext[0] == f"{tr.weights[t][0]:.2f} × The"
+
+
+def test_topk_highlights_the_chosen_word_and_adds_a_forced_one():
+    tr = hand_trace()
+    df = figures.topk_frame(tr, 1)
+    assert df.loc[df.chosen, "word"].tolist() == ["voiture"]
+    forced = hand_trace(mode="forced")
+    object.__setattr__(forced, "topk_tokens", (("le", "la", "auto"),) * forced.num_steps)
+    df = figures.topk_frame(forced, 2)
+    assert df["word"].tolist()[-1] == "blanche" and df["chosen"].tolist() == [False, False, False, True]
+    assert df["prob"].iloc[-1] == pytest.approx(forced.chosen_probs[2])
+    colors = figures.topk_figure(forced, 2).data[0].marker.color
+    assert colors[-1] == figures.HIGHLIGHT
+
+
+@pytest.mark.parametrize("builder", [figures.scores_weights_figure, figures.context_figure])
+def test_step_builders_refuse_no_attention(builder):
+    with pytest.raises(ValueError, match="no attention"):
+        builder(hand_trace("none"), 0)
+
+
+def test_every_builder_works_on_real_traces_of_every_scorer(tiny_bundle):
+    tr = trace_translation(tiny_bundle, "The white car is fast.", max_len=6)
+    assert figures.topk_figure(tr, 0).data
+    assert figures.encoder_states_figure(tr).data
+    if tr.weights is None:
+        return
+    fig = figures.attention_heatmap(tr)
+    assert list(fig.layout.xaxis.ticktext) == ["The", "white", "car", "is", "fast", "."]
+    for t in range(tr.num_steps):
+        np.testing.assert_allclose(figures.weighted_states(tr, t).sum(0), tr.contexts[t], atol=1e-5)
+
+
+def test_figure_html_inlines_plotly_for_offline_use():
+    page = figures.figure_html(figures.attention_heatmap(hand_trace()))
+    assert "<html>" in page[:100] and "Plotly.newPlot" in page
+    assert '<script src="http' not in page and "<script charset=\"utf-8\" src=" not in page
+    assert len(page) > 1_000_000  # plotly.js itself is inside
+
+
+# ---------------------------------------------------------------- model cards
+
+
+def test_metrics_frame_reads_the_cards(tiny_cards):
+    df = figures.metrics_frame(tiny_cards)
+    assert df["model"].tolist() == ["dot", "general", "concat", "none"]
+    for _, row in df.iterrows():
+        m = tiny_cards[row.model]["metrics"]
+        assert row.BLEU == pytest.approx(m["bleu_greedy"]) and row.chrF == pytest.approx(m["chrf_greedy"])
+        assert row["BLEU (beam)"] == pytest.approx(m["bleu_beam2"]) and row["beam width"] == 2
+    assert np.isnan(df.set_index("model").loc["none", "AER"])  # no attention, no alignment
+    assert not np.isnan(df.set_index("model").loc["dot", "AER"])
+
+
+def test_metrics_frame_tolerates_cards_without_metrics():
+    df = figures.metrics_frame({"dot": {"metrics": {}}, "none": {}})
+    assert df["model"].tolist() == ["dot", "none"] and df["BLEU"].isna().all()
+    assert figures.bleu_by_length_frame({"dot": {"metrics": {}}}).empty
+    assert figures.history_frame({"dot": {}}).empty
+
+
+def test_bleu_by_length_frame_and_chart(tiny_cards):
+    df = figures.bleu_by_length_frame(tiny_cards)
+    dot = tiny_cards["dot"]["metrics"]["bleu_by_length_greedy"]
+    got = df[df.model == "dot"].set_index("length")["BLEU"].to_dict()
+    assert got == pytest.approx(dot)
+    assert set(df.loc[df.model == "none", "kind"]) == {"no attention"}
+    spec = figures.bleu_by_length_chart(tiny_cards).to_dict()
+    assert spec["encoding"]["x"]["field"] == "length" and spec["encoding"]["y"]["field"] == "BLEU"
+    assert spec["encoding"]["strokeDash"]["field"] == "kind"
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["dot", "general", "concat", "none"]
+
+
+def test_history_frame_and_training_chart(tiny_cards):
+    df = figures.history_frame(tiny_cards)
+    assert len(df) == 4 * 3 * 2  # scorers x epochs x (train, valid)
+    first = df[(df.model == "concat") & (df.epoch == 1) & (df.split == "valid")]["loss"].item()
+    assert first == pytest.approx(tiny_cards["concat"]["history"][0]["valid_loss"])
+    spec = figures.training_chart(tiny_cards).to_dict()
+    assert spec["encoding"]["x"]["field"] == "epoch" and spec["encoding"]["y"]["field"] == "loss"
