@@ -107,13 +107,16 @@ def add_evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alignments", default=str(DEFAULT_ALIGNMENTS))
     p.add_argument("--beam", type=int, default=5, help="beam width for the beam-search BLEU (1: skip)")
     p.add_argument("--limit", type=int, default=0, help="evaluate on the first N test sentences only")
+    p.add_argument("--only", help="comma-separated scorers to evaluate (default: every bundle)")
     p.add_argument("--no-write", action="store_true", help="print only; leave the model cards as they are")
 
 
 def main(args: argparse.Namespace) -> int:
     paths = bundle_paths(args.models)
+    if args.only:
+        paths = [p for p in paths if p.stem in args.only.split(",")]
     if not paths:
-        raise SystemExit(f"no bundles in {args.models}")
+        raise SystemExit(f"no bundles to evaluate in {args.models}")
     test = split_pairs(read_pairs(args.data, TrainConfig.max_len)).test
     refs = references_by_source(test)
     if args.limit:
@@ -129,10 +132,10 @@ def main(args: argparse.Namespace) -> int:
             card = read_card(path)
             card["metrics"] = metrics
             write_card(Path(path), card)
-    table = format_table(rows, args.beam)
-    print(table)
-    if not args.no_write:
-        write_models_readme(Path(args.models), table, len(refs))
+    print(format_table(rows, args.beam))
+    if not args.no_write:  # the folder's table covers every card, also those evaluated by another run
+        cards = [(p.stem, read_card(p).get("metrics")) for p in bundle_paths(args.models)]
+        write_models_readme(Path(args.models), format_table([c for c in cards if c[1]], args.beam), len(refs))
     return 0
 
 

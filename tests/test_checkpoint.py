@@ -6,7 +6,7 @@ from safetensors.torch import load_file
 
 from attnviz.checkpoint import BundleError, bundle_paths, load_all, load_bundle, save_bundle
 from attnviz.trace import trace_translation
-from conftest import tiny_model
+from tiny_models import tiny_model
 
 
 def test_bundle_round_trips_weights_vocabs_and_behaviour(tmp_path):

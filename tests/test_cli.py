@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from attnviz.checkpoint import load_bundle
-from conftest import TINY_PAIRS
+from tiny_models import TINY_PAIRS
 
 
 def run(*args, cwd=None):

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from attnviz.data import batches, read_pairs, references_by_source, split_of, split_pairs
-from conftest import TINY_PAIRS, tiny_vocabs
+from tiny_models import TINY_PAIRS, tiny_vocabs
 
 
 def test_read_pairs_tokenizes_and_filters_by_length(tmp_path):
