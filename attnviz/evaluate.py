@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import sacrebleu
+import torch
 
 from .alignment import DEFAULT_ALIGNMENTS, AlignedPair, alignment_error_rate, argmax_links, load_aligned_pairs
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, bundle_paths, load_bundle, read_card, write_card
@@ -107,11 +108,14 @@ def add_evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alignments", default=str(DEFAULT_ALIGNMENTS))
     p.add_argument("--beam", type=int, default=5, help="beam width for the beam-search BLEU (1: skip)")
     p.add_argument("--limit", type=int, default=0, help="evaluate on the first N test sentences only")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads; 1 suits one-sentence beam search, and two runs can share 2 cores")
     p.add_argument("--only", help="comma-separated scorers to evaluate (default: every bundle)")
     p.add_argument("--no-write", action="store_true", help="print only; leave the model cards as they are")
 
 
 def main(args: argparse.Namespace) -> int:
+    torch.set_num_threads(args.threads)
     paths = bundle_paths(args.models)
     if args.only:
         paths = [p for p in paths if p.stem in args.only.split(",")]

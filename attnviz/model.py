@@ -52,9 +52,12 @@ class Encoder(nn.Module):
     def forward(self, src: torch.Tensor, src_len: torch.Tensor) -> Encoded:
         """src (B, S) ids, src_len (B,) -> Encoded."""
         x = self.drop(self.emb(src))  # (B, S, E)
-        packed = pack_padded_sequence(x, src_len.cpu(), batch_first=True, enforce_sorted=False)
-        out, h_n = self.rnn(packed)  # h_n: (2, B, H), forward and backward final states
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))  # (B, S, 2H)
+        if bool((src_len == src.size(1)).all()):  # no padding (e.g. one sentence): packing only costs time
+            out, h_n = self.rnn(x)  # (B, S, 2H); h_n: (2, B, H), forward and backward final states
+        else:
+            packed = pack_padded_sequence(x, src_len.cpu(), batch_first=True, enforce_sorted=False)
+            out, h_n = self.rnn(packed)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))  # (B, S, 2H)
         enc_out = self.bridge(out)  # (B, S, H)
         dec_h0 = torch.tanh(self.init(torch.cat([h_n[0], h_n[1]], dim=-1))).unsqueeze(0)  # (1, B, H)
         return Encoded(enc_out, dec_h0, src != PAD_ID)

@@ -139,15 +139,30 @@ def beam_ids(
     return sorted(((ids, s / len(ids)) for ids, s in finished), key=lambda x: -x[1])
 
 
-@torch.no_grad()
+@dataclass(frozen=True)
+class _Source:
+    """A sentence ready to decode: its tokens, ids, encoding and attention mask."""
+
+    sentence: str
+    tokens: list[str]
+    ids: list[int]
+    enc: Encoded
+    allowed: torch.Tensor | None
+    blocked: tuple[int, ...]
+
+
+def _prepare(bundle: Bundle, sentence: str, blocked: Sequence[int]) -> _Source:
+    tokens, ids = source_ids(bundle, sentence)
+    allowed = allowed_mask(len(ids), blocked) if blocked else None
+    return _Source(sentence, tokens, ids, encode(bundle, ids), allowed, tuple(sorted(set(blocked))))
+
+
 def record(
-    bundle: Bundle, sentence: str, tgt_ids: list[int], mode: str, blocked: Sequence[int] = (),
+    bundle: Bundle, src: _Source, tgt_ids: list[int], mode: str,
     tgt_words: Sequence[str] | None = None, alternatives: tuple = (),
 ) -> Trace:
     """Run the decoder over tgt_ids (ending with <eos>) in one forced pass and record every step."""
-    src_tokens, src = source_ids(bundle, sentence)
-    enc = encode(bundle, src)
-    allowed = allowed_mask(len(src), blocked) if blocked else None
+    enc, allowed = src.enc, src.allowed
     tgt_in = torch.tensor([[BOS_ID] + tgt_ids[:-1]])  # (1, T)
     dec = bundle.model.decoder(tgt_in, enc.dec_h0, enc, allowed)
     probs = bundle.model.decoder.log_probs(dec.att_h)[0].exp()  # (T, V)
@@ -156,8 +171,8 @@ def record(
     words = list(tgt_words) + [EOS] if tgt_words is not None else vocab.decode(tgt_ids)
     as_np = lambda t: None if t is None else t[0].numpy().astype(np.float64)  # noqa: E731
     return Trace(
-        scorer=bundle.scorer, mode=mode, source=sentence,
-        src_tokens=tuple(src_tokens), src_known=tuple(i != UNK_ID for i in src),
+        scorer=bundle.scorer, mode=mode, source=src.sentence,
+        src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
         tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in tgt_ids),
         translation=detokenize_fr(words[:-1] if words[-1:] == [EOS] else words),
         enc_out=as_np(enc.enc_out), dec_states=as_np(dec.dec_h),
@@ -165,11 +180,11 @@ def record(
         topk_tokens=tuple(tuple(vocab.decode(row)) for row in top.indices.tolist()),
         topk_probs=top.values.numpy().astype(np.float64),
         chosen_probs=probs[torch.arange(len(tgt_ids)), torch.tensor(tgt_ids)].numpy().astype(np.float64),
-        blocked=tuple(sorted(set(blocked))), alternatives=alternatives,
+        blocked=src.blocked, alternatives=alternatives,
     )
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def trace_translation(
     bundle: Bundle, sentence: str, *, beam: int = 1, target: str | None = None,
     blocked: Sequence[int] = (), max_len: int | None = None,
@@ -184,26 +199,23 @@ def trace_translation(
         blocked: source positions attention may not look at.
         max_len: most output words; default 2 * S + 10.
     """
+    src = _prepare(bundle, sentence, blocked)
     if target is not None:
         words = tokenize_fr(target)
         if not words:
             raise ValueError("the forced French sentence has no words")
-        ids = bundle.tgt_vocab.encode(words) + [EOS_ID]
-        return record(bundle, sentence, ids, "forced", blocked, tgt_words=words)
-    _, src = source_ids(bundle, sentence)
-    enc = encode(bundle, src)
-    allowed = allowed_mask(len(src), blocked) if blocked else None
-    max_len = max_len or 2 * len(src) + 10
+        return record(bundle, src, bundle.tgt_vocab.encode(words) + [EOS_ID], "forced", tgt_words=words)
+    max_len = max_len or 2 * len(src.ids) + 10
     if beam <= 1:
-        return record(bundle, sentence, greedy_ids(bundle, enc, allowed, max_len), "greedy", blocked)
-    hyps = beam_ids(bundle, enc, allowed, max_len, beam)
+        return record(bundle, src, greedy_ids(bundle, src.enc, src.allowed, max_len), "greedy")
+    hyps = beam_ids(bundle, src.enc, src.allowed, max_len, beam)
     alts = tuple((detokenize_fr(bundle.tgt_vocab.decode(ids[:-1] if ids[-1] == EOS_ID else ids)), round(s, 4))
                  for ids, s in hyps)
     best = hyps[0][0] if hyps[0][0][-1] == EOS_ID else hyps[0][0] + [EOS_ID]
-    return record(bundle, sentence, best, "beam", blocked, alternatives=alts)
+    return record(bundle, src, best, "beam", alternatives=alts)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None = None) -> list[str]:
     """Greedy translations of many sentences at once (padded batch); same words as trace_translation.
 
