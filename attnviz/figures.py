@@ -292,11 +292,22 @@ def bleu_by_length_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "kind", "length", "order", "BLEU"])
 
 
+MIN_TRAIN_FRACTION = 0.1  # an epoch cut after a few batches has no meaningful training loss
+
+
 def history_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
-    """Training curves, tidy. Columns: model, epoch, split ("train" | "valid"), loss."""
-    rows = [{"model": scorer, "epoch": h["epoch"], "split": split, "loss": float(h[f"{split}_loss"])}
-            for scorer, card in cards.items() for h in card.get("history") or []
-            for split in ("train", "valid") if f"{split}_loss" in h]
+    """Training curves, tidy. Columns: model, epoch, split ("train" | "valid"), loss.
+
+    `epoch` counts epochs of data seen, so an epoch cut short by the time budget sits where it ended.
+    """
+    rows = []
+    for scorer, card in cards.items():
+        for h in card.get("history") or []:
+            fraction = float(h.get("fraction", 1.0))
+            for split in ("train", "valid"):
+                if f"{split}_loss" in h and (split == "valid" or fraction >= MIN_TRAIN_FRACTION):
+                    rows.append({"model": scorer, "epoch": h["epoch"] - 1 + fraction, "split": split,
+                                 "loss": float(h[f"{split}_loss"])})
     return pd.DataFrame(rows, columns=["model", "epoch", "split", "loss"])
 
 

@@ -118,7 +118,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         seconds = time.monotonic() - t0
         history.append({"epoch": epoch, "train_loss": round(loss_sum / max(seen, 1), 4),
                         "valid_loss": round(valid, 4), "seconds": round(seconds, 1),
-                        "tokens_per_s": round(seen / seconds), "lr": opt.param_groups[0]["lr"]})
+                        "tokens_per_s": round(seen / seconds), "lr": opt.param_groups[0]["lr"],
+                        "fraction": round(seen / tokens_per_epoch, 3)})  # < 1: cut by the time budget
         log.info("epoch %d: train %.3f valid %.3f (%.0f s, %.0f tok/s)", epoch, loss_sum / max(seen, 1),
                  valid, seconds, seen / seconds)
         stale = 0 if valid < best else stale + 1

@@ -224,3 +224,11 @@ def test_history_frame_and_training_chart(tiny_cards):
     assert first == pytest.approx(tiny_cards["concat"]["history"][0]["valid_loss"])
     spec = figures.training_chart(tiny_cards).to_dict()
     assert spec["encoding"]["x"]["field"] == "epoch" and spec["encoding"]["y"]["field"] == "loss"
+
+
+def test_history_frame_places_cut_epochs_where_they_ended_and_skips_their_train_loss():
+    history = [{"epoch": 1, "train_loss": 3.0, "valid_loss": 2.0, "fraction": 1.0},
+               {"epoch": 2, "train_loss": 0.9, "valid_loss": 1.9, "fraction": 0.002}]
+    df = figures.history_frame({"dot": {"history": history}})
+    assert df[df.split == "train"].epoch.tolist() == [1.0]
+    assert df[df.split == "valid"].epoch.tolist() == [1.0, 1.002]
