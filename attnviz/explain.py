@@ -170,8 +170,7 @@ def _top(weights: np.ndarray, n: int) -> list[int]:
 
 def step_narration(trace: Trace, t: int) -> str:
     """One sentence for output step t, in plain words, quoting the trace's numbers."""
-    if not 0 <= t < trace.num_steps:
-        raise ValueError(f"step {t} is out of range: the trace has steps 0..{trace.num_steps - 1}")
+    trace.check_step(t)
     head = f"**Step {t + 1} of {trace.num_steps}.**"
     tok, p = trace.tgt_tokens[t], float(trace.chosen_probs[t])
     if trace.weights is None:

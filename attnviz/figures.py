@@ -33,11 +33,6 @@ def _has_attention(trace: Trace) -> None:
         raise ValueError(f"the {trace.scorer!r} model has no attention: it has no scores or weights to draw")
 
 
-def _check_step(trace: Trace, t: int) -> None:
-    if not 0 <= t < trace.num_steps:
-        raise ValueError(f"step {t} is out of range: the trace has steps 0..{trace.num_steps - 1}")
-
-
 def src_labels(trace: Trace) -> list[str]:
     """English word labels: `car*` when unknown to the model, `× car` when blocked from attention."""
     return [(BLOCKED_MARK if i in trace.blocked else "") + tok + ("" if known else UNKNOWN_MARK)
@@ -97,7 +92,7 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
     shape = (trace.num_steps, len(trace.src_tokens))  # (T, S)
     z = df.pivot(index="step", columns="src_pos", values="weight").to_numpy(copy=True)  # (T, S)
     if upto is not None:
-        _check_step(trace, upto)
+        trace.check_step(upto)
         z[upto + 1:] = np.nan  # not decoded yet
     hover = np.stack([np.array(_safe(list(df["tgt"])), dtype=object).reshape(shape),
                       np.array(_safe(list(df["src"])), dtype=object).reshape(shape),
@@ -135,7 +130,7 @@ def step_frame(trace: Trace, t: int) -> pd.DataFrame:
     Columns: src_pos, src, score, weight, blocked.
     """
     _has_attention(trace)
-    _check_step(trace, t)
+    trace.check_step(t)
     return pd.DataFrame({"src_pos": np.arange(len(trace.src_tokens)), "src": src_labels(trace),
                          "score": trace.scores[t], "weight": trace.weights[t],
                          "blocked": [i in trace.blocked for i in range(len(trace.src_tokens))]})
@@ -144,7 +139,7 @@ def step_frame(trace: Trace, t: int) -> pd.DataFrame:
 def weighted_states(trace: Trace, t: int) -> np.ndarray:
     """(S, H) each encoder state times its step-t weight; the rows sum to trace.contexts[t]."""
     _has_attention(trace)
-    _check_step(trace, t)
+    trace.check_step(t)
     return trace.weights[t][:, None] * trace.enc_out  # (S, 1) * (S, H) -> (S, H)
 
 
@@ -242,7 +237,7 @@ def topk_frame(trace: Trace, t: int) -> pd.DataFrame:
 
     Columns: word, prob, chosen.
     """
-    _check_step(trace, t)
+    trace.check_step(t)
     chosen = trace.tgt_tokens[t]
     words, probs = list(trace.topk_tokens[t]), list(trace.topk_probs[t])
     if chosen not in words:  # a forced word the model did not rank in its top K

@@ -55,6 +55,11 @@ class Trace:
     def finished(self) -> bool:
         return self.tgt_tokens[-1:] == (EOS,)
 
+    def check_step(self, t: int) -> None:
+        """ValueError unless t is an output step of this trace (0-based)."""
+        if not 0 <= t < self.num_steps:
+            raise ValueError(f"step {t} is out of range: the trace has steps 0..{self.num_steps - 1}")
+
 
 def source_ids(bundle: Bundle, sentence: str) -> tuple[list[str], list[int]]:
     """Tokenise and encode; ValueError with a readable message for empty or over-long input."""
