@@ -4,6 +4,7 @@ a model card in <name>.json (config, vocabularies, training record, metrics). Lo
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from .attention import SCORERS
 from .config import ModelConfig
 from .model import Seq2Seq
 from .vocab import Vocab
+
+log = logging.getLogger(__name__)
 
 FORMAT = "attnviz-bundle/1"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -76,8 +79,73 @@ def read_card(path: str | Path) -> dict:
     return card
 
 
+def _check_config(cfg: ModelConfig) -> None:
+    """ValueError unless every size in the config is a positive whole number."""
+    for name in ("src_vocab_size", "tgt_vocab_size", "emb_dim", "hidden"):
+        value = getattr(cfg, name)
+        if type(value) is not int or value < 1:
+            raise ValueError(f"config {name} must be a positive integer, got {value!r}")
+    cuts = cfg.softmax_cutoffs
+    if not all(type(c) is int and c > 0 for c in cuts) or list(cuts) != sorted(set(cuts)):
+        raise ValueError(f"config softmax_cutoffs must be increasing positive integers, got {list(cuts)!r}")
+    if not (isinstance(cfg.dropout, (int, float)) and 0 <= cfg.dropout < 1):
+        raise ValueError(f"config dropout must be in [0, 1), got {cfg.dropout!r}")
+
+
+def _read_vocab(card: dict, key: str, size: int) -> Vocab:
+    """The card's vocabulary `key`, which must hold exactly `size` distinct strings (the embedding rows)."""
+    obj = card[key]
+    tokens, display = obj["tokens"], obj.get("display", {})
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        raise ValueError(f"{key} tokens must be a list of strings")
+    if not isinstance(display, dict) or not all(isinstance(v, str) for v in display.values()):
+        raise ValueError(f"{key} display must map tokens to strings")
+    if len(set(tokens)) != len(tokens):
+        raise ValueError(f"{key} lists a token twice")
+    if len(tokens) != size:
+        raise ValueError(f"{key} has {len(tokens)} tokens but the config says {size} "
+                         f"({'src_vocab_size' if key == 'src_vocab' else 'tgt_vocab_size'})")
+    return Vocab.from_json(obj)
+
+
+def _check_sizes(tensors: dict[str, torch.Tensor], cfg: ModelConfig) -> None:
+    """ValueError unless the embeddings and the decoder GRU have the config's sizes.
+
+    Checked before the model is built, so a wrong size in a card cannot allocate gigabytes.
+    """
+    for name, want in (("encoder.emb.weight", (cfg.src_vocab_size, cfg.emb_dim)),
+                       ("decoder.emb.weight", (cfg.tgt_vocab_size, cfg.emb_dim)),
+                       ("decoder.rnn.weight_hh_l0", (3 * cfg.hidden, cfg.hidden))):
+        if name not in tensors:
+            raise ValueError(f"there is no tensor {name}")
+        if tuple(tensors[name].shape) != want:
+            raise ValueError(f"tensor {name} has shape {tuple(tensors[name].shape)}, the config needs {want}")
+
+
+def _check_tensors(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:
+    """ValueError unless `tensors` has exactly the model's names and shapes, and only finite numbers."""
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    if missing or extra:
+        raise ValueError(f"tensor names do not match the card's config (missing {missing[:3]}, "
+                         f"unexpected {extra[:3]})")
+    for name, want in expected.items():
+        got = tensors[name]
+        if tuple(got.shape) != tuple(want.shape):
+            raise ValueError(f"tensor {name} has shape {tuple(got.shape)}, the config needs {tuple(want.shape)}")
+        if not got.is_floating_point():
+            raise ValueError(f"tensor {name} holds {got.dtype}, not floating-point numbers")
+        if not bool(torch.isfinite(got).all()):
+            bad = int((~torch.isfinite(got)).sum())
+            raise ValueError(f"tensor {name} holds {bad} non-finite values (NaN or infinity)")
+
+
 def load_bundle(path: str | Path) -> Bundle:
     """Load <stem>.json + <stem>.safetensors (give either file or the stem).
+
+    Checks, before any translation can run: the card parses and its config is sane; each vocabulary
+    has exactly as many tokens as its embedding has rows (the target one is also the adaptive
+    softmax's size); the weights have the config's names and shapes; every number is finite.
 
     Raises:
         BundleError naming the file that is missing, corrupt or does not match the card.
@@ -87,33 +155,91 @@ def load_bundle(path: str | Path) -> Bundle:
     card = read_card(json_path)
     try:
         cfg = ModelConfig.from_json(card["config"])
-        src_vocab, tgt_vocab = Vocab.from_json(card["src_vocab"]), Vocab.from_json(card["tgt_vocab"])
-        model = Seq2Seq(cfg)
-    except (KeyError, TypeError, ValueError) as e:
+        _check_config(cfg)
+        src_vocab = _read_vocab(card, "src_vocab", cfg.src_vocab_size)
+        tgt_vocab = _read_vocab(card, "tgt_vocab", cfg.tgt_vocab_size)
+        if cfg.scorer not in SCORERS:
+            raise ValueError(f"unknown scorer {cfg.scorer!r}; choose one of {', '.join(SCORERS)}")
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise BundleError(f"model card {json_path} is incomplete or inconsistent: {e}") from e
     if not weights_path.is_file():
-        raise BundleError(f"weights not found: {weights_path}")
+        raise BundleError(f"weights not found: {weights_path} (its model card {json_path.name} is there)")
     try:
         tensors = load_file(str(weights_path))
+    except (SafetensorError, OSError) as e:
+        raise BundleError(f"weights {weights_path} are corrupt: {e}") from e
+    try:
+        _check_sizes(tensors, cfg)
+        model = Seq2Seq(cfg)
+        _check_tensors(tensors, model.state_dict())
         model.load_state_dict({k: v.float() for k, v in tensors.items()})
-    except (SafetensorError, RuntimeError, OSError) as e:
-        raise BundleError(f"weights {weights_path} are corrupt or do not match the card: {e}") from e
+    except (ValueError, RuntimeError) as e:
+        raise BundleError(f"weights {weights_path} do not match the card {json_path.name}: {e}") from e
     model.eval()
     return Bundle(model, src_vocab, tgt_vocab, card, json_path)
 
 
 def bundle_paths(models_dir: str | Path = DEFAULT_MODELS_DIR) -> list[Path]:
-    """The model cards in models_dir, in the registry's scorer order (dot, general, concat, none)."""
+    """The model cards of complete bundles (.json and .safetensors) in models_dir, in the registry's
+    scorer order (dot, general, concat, none). load_all_report() says what is wrong with the rest."""
     models_dir = Path(models_dir)
-    order = {name: i for i, name in enumerate(SCORERS)}
     cards = [p for p in models_dir.glob("*.json") if p.with_suffix(".safetensors").exists()]
-    return sorted(cards, key=lambda p: (order.get(p.stem, len(order)), p.stem))
+    return _in_scorer_order(cards)
+
+
+def _in_scorer_order(paths: list[Path]) -> list[Path]:
+    order = {name: i for i, name in enumerate(SCORERS)}
+    return sorted(paths, key=lambda p: (order.get(p.stem, len(order)), p.stem))
+
+
+def load_all_report(models_dir: str | Path = DEFAULT_MODELS_DIR) -> tuple[dict[str, Bundle], list[str]]:
+    """Every bundle in models_dir that loads, keyed by scorer name, and what is wrong with the others.
+
+    A <stem>.json without <stem>.safetensors (or the reverse), a bundle that fails load_bundle's
+    checks, and a second bundle for a scorer already loaded are each skipped and reported as one
+    readable message naming the file, e.g. "weights not found: models/dot.safetensors ...".
+
+    Returns:
+        (bundles in registry order, problems: list of messages; empty when all is well).
+
+    Raises:
+        BundleError if no bundle loads at all; its message includes every problem.
+    """
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        raise BundleError(f"no model bundles (<scorer>.json + <scorer>.safetensors) in {models_dir}: "
+                          "no such folder")
+    stems = {p.with_suffix("") for p in models_dir.iterdir() if p.suffix in (".json", ".safetensors")}
+    bundles: dict[str, Bundle] = {}
+    problems: list[str] = []
+    for card_path in _in_scorer_order([s.with_suffix(".json") for s in stems]):
+        if not card_path.is_file():
+            problems.append(f"model card not found: {card_path} (its weights "
+                            f"{card_path.with_suffix('.safetensors').name} are there); bundle skipped")
+            continue
+        try:
+            b = load_bundle(card_path)
+        except BundleError as e:
+            problems.append(f"{e}; bundle skipped")
+            continue
+        if b.scorer in bundles:
+            problems.append(f"{card_path} is a second bundle for scorer {b.scorer!r} "
+                            f"(the first is {bundles[b.scorer].path.name}); bundle skipped")
+            continue
+        bundles[b.scorer] = b
+    if not bundles:
+        detail = "; ".join(problems) if problems else "the folder holds none"
+        raise BundleError(f"no model bundles (<scorer>.json + <scorer>.safetensors) in {models_dir}: {detail}")
+    return bundles, problems
 
 
 def load_all(models_dir: str | Path = DEFAULT_MODELS_DIR) -> dict[str, Bundle]:
-    """Every bundle in models_dir, keyed by scorer name; BundleError if there are none."""
-    paths = bundle_paths(models_dir)
-    if not paths:
-        raise BundleError(f"no model bundles (<scorer>.json + <scorer>.safetensors) in {models_dir}")
-    bundles = [load_bundle(p) for p in paths]
-    return {b.scorer: b for b in bundles}
+    """Every bundle in models_dir that loads, keyed by scorer name; BundleError if there are none.
+
+    Broken or incomplete bundles are skipped with a logged warning each; use load_all_report() to
+    get those messages (to show them to a person).
+    """
+    bundles, problems = load_all_report(models_dir)
+    for message in problems:
+        log.warning(message)
+    return bundles

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from .attention import SCORERS
-from .checkpoint import DEFAULT_MODELS_DIR, Bundle, BundleError, load_all
+from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_all_report
 from .trace import Trace, trace_translation
+
+try:  # the core's caps on text length
+    from .trace import MAX_SOURCE_CHARS, MAX_TARGET_CHARS
+except ImportError:  # a core without them: the page's text box holds 1,000 characters
+    MAX_SOURCE_CHARS = MAX_TARGET_CHARS = 1000
 
 
 def trace_to_json(trace: Trace) -> dict:
@@ -43,13 +49,72 @@ def format_trace(trace: Trace) -> str:
     return "\n".join(lines)
 
 
+_POSITIONS = re.compile(r"[0-9]+(?:,[0-9]+)*")  # ASCII digits only: int() would also read "٣" as 3
+
+
 def parse_block(text: str | None) -> tuple[int, ...]:
-    if not text:
+    """--block "0,2" -> (0, 2): 0-based source positions; anything else (" ", "٣", "1,,2") is a ValueError."""
+    if text is None:
         return ()
+    if not _POSITIONS.fullmatch(text.replace(" ", "")):
+        raise ValueError(f"--block takes comma-separated source positions (0-based digits) such as 0,2; got {text!r}")
+    return tuple(int(x) for x in text.replace(" ", "").split(","))
+
+
+def beam_width(text: str) -> int:
+    """--beam: ASCII digits only (argparse's int() would also accept "٣")."""
+    if not re.fullmatch(r"[0-9]+", text.strip()):
+        raise argparse.ArgumentTypeError(f"takes a whole number such as 5, got {text!r}")
+    return int(text)
+
+
+def _not_utf8(text: str) -> str | None:
+    """Where a command-line string was not valid UTF-8 (Python keeps such bytes as lone surrogates)."""
+    for i, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            byte = f"byte 0x{ord(ch) - 0xDC00:02x}" if ch >= "\udc80" else f"code point U+{ord(ch):04X}"
+            return f"{byte} at character {i + 1}"
+    return None
+
+
+def _shown(text: str) -> str:
+    """A file name as printable text: undecodable bytes shown as \\xNN."""
     try:
-        return tuple(int(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise ValueError(f"--block takes comma-separated source positions such as 0,2; got {text!r}") from None
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def read_lines(path: str) -> list[tuple[int, str, str]]:
+    r"""The file's lines as (line number, text, error message or "" if the line is fine).
+
+    Lines end at "\n" only (a "\r" before it is dropped): a line is one record whatever other
+    separators it holds (str.splitlines would also split at \x0b, \x1c, \u2028 ...). Each line is
+    decoded on its own, so one byte that is not UTF-8 costs one line, whose text then shows the
+    byte as \xNN. Empty lines are skipped; their numbers are not reused.
+    """
+    data = Path(path).read_bytes()
+    out = []
+    for n, raw in enumerate(data.split(b"\n"), start=1):
+        raw = raw[:-1] if raw.endswith(b"\r") else raw
+        if not raw:
+            continue
+        try:
+            out.append((n, raw.decode("utf-8-sig" if n == 1 else "utf-8"), ""))
+        except UnicodeDecodeError as e:
+            out.append((n, raw.decode("utf-8", "backslashreplace"),
+                        f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1} of the line); "
+                        "save the file as UTF-8"))
+    return out
+
+
+def check_lengths(source: str, target: str | None) -> None:
+    """ValueError for text longer than the caps (the page's text boxes hold as much)."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise ValueError(f"the English sentence has {len(source):,} characters; the limit is {MAX_SOURCE_CHARS:,}")
+    if target is not None and len(target) > MAX_TARGET_CHARS:
+        raise ValueError(f"the forced French sentence has {len(target):,} characters; "
+                         f"the limit is {MAX_TARGET_CHARS:,}")
 
 
 def trace_line(
@@ -57,17 +122,19 @@ def trace_line(
 ) -> tuple[str, list[Trace]]:
     """One input line (English, or English<TAB>French to force) through every chosen bundle."""
     source, _, forced = line.partition("\t")
+    check_lengths(source, forced or target)
     return source, [trace_translation(b, source, beam=beam, target=forced or target, blocked=blocked)
                     for b in bundles]
 
 
 def add_translate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("sentence", nargs="?", help="an English sentence (or use --input)")
-    p.add_argument("--input", help="file with one item per line: English, or English<TAB>French to force")
+    p.add_argument("--input", help="UTF-8 file, one item per line: English, or English<TAB>French to force; "
+                   "one output record per non-empty line")
     p.add_argument("--scorer", default="all", help=f"one of {', '.join(SCORERS)}, or all")
     p.add_argument("--target", help="a French sentence to force (teacher forcing) instead of decoding")
-    p.add_argument("--beam", type=int, default=1, help="beam width (1: greedy)")
-    p.add_argument("--block", help="comma-separated source positions hidden from attention, e.g. 0,2")
+    p.add_argument("--beam", type=beam_width, default=1, help="beam width (1: greedy)")
+    p.add_argument("--block", help="comma-separated 0-based source positions hidden from attention, e.g. 0,2")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--models", default=str(DEFAULT_MODELS_DIR), help="folder of bundles")
 
@@ -77,36 +144,69 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _emit(text: str, file=None) -> None:
+    """print(), but a character the terminal's encoding lacks is shown as an escape, not a crash."""
+    file = file or sys.stdout
+    try:
+        print(text, file=file)
+    except UnicodeEncodeError:
+        enc = file.encoding or "ascii"
+        print(text.encode(enc, "backslashreplace").decode(enc), file=file)
+
+
+def _json_line(obj: dict) -> str:
+    """One JSON record; plain ASCII escapes when stdout is not UTF-8, so the bytes are always UTF-8."""
+    utf8 = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") == "utf8"
+    return json.dumps(obj, ensure_ascii=not utf8)
+
+
 def main(args: argparse.Namespace) -> int:
+    for name in ("sentence", "target", "block", "scorer"):
+        value = getattr(args, name)
+        where = _not_utf8(value) if value is not None else None
+        if where:
+            shown = "the sentence" if name == "sentence" else f"--{name}"
+            return _fail(f"{shown} is not valid UTF-8 text ({where}); pass UTF-8 (check the terminal's locale)")
     if (args.sentence is None) == (args.input is None):
         return _fail("give one English sentence or --input FILE")
     if args.beam < 1 or args.beam > 20:
         return _fail("--beam must be between 1 and 20")
     try:
         blocked = parse_block(args.block)
-        bundles = load_all(args.models)
-        if args.scorer != "all" and args.scorer not in bundles:
-            return _fail(f"no bundle for scorer {args.scorer!r}; available: {', '.join(bundles)}, all")
-        chosen = list(bundles.values()) if args.scorer == "all" else [bundles[args.scorer]]
-        lines = [args.sentence] if args.input is None else Path(args.input).read_text(encoding="utf-8").splitlines()
-    except (ValueError, BundleError, OSError) as e:
+        if args.target is not None:
+            check_lengths("", args.target)
+        bundles, problems = load_all_report(args.models)  # BundleError is a ValueError
+    except (ValueError, OSError) as e:
         return _fail(str(e))
-    status = 0
-    if args.input is not None:
-        lines = [line for line in lines if line.strip()]  # blank lines in a file separate nothing
-    for line in lines:
+    for message in problems:
+        _emit(f"warning: {message}", sys.stderr)
+    if args.scorer != "all" and args.scorer not in bundles:
+        return _fail(f"no bundle for scorer {args.scorer!r}; available: {', '.join(bundles)}, all")
+    chosen = list(bundles.values()) if args.scorer == "all" else [bundles[args.scorer]]
+    if args.input is None:
+        items = [(None, args.sentence, "")]
+    else:
         try:
-            source, traces = trace_line(chosen, line, args.beam, blocked, args.target)
-        except ValueError as e:
+            items = read_lines(args.input)
+        except OSError as e:
+            return _fail(f"cannot read --input {_shown(args.input)}: {e.strerror or e}")
+    status = 0
+    for n, line, error in items:
+        if not error:
+            try:
+                source, traces = trace_line(chosen, line, args.beam, blocked, args.target)
+            except ValueError as e:
+                error = str(e)
+        at = {} if n is None else {"line": n}
+        if error:
             status = 1
+            where = "" if n is None else f"{_shown(args.input)}, line {n}: "
             if args.json:
-                print(json.dumps({"source": line, "error": str(e)}, ensure_ascii=False))
+                _emit(_json_line({"source": line, **at, "error": where + error}))
             else:
-                print(f"error: {e}  (input {line!r})", file=sys.stderr)
-            continue
-        if args.json:
-            print(json.dumps({"source": source, "results": [trace_to_json(t) for t in traces]},
-                             ensure_ascii=False))
+                _emit(f"error: {where}{error}  (input {line!r})", sys.stderr)
+        elif args.json:
+            _emit(_json_line({"source": source, **at, "results": [trace_to_json(t) for t in traces]}))
         else:
-            print("\n".join([source] + [format_trace(t) for t in traces]) + "\n")
+            _emit("\n".join([source] + [format_trace(t) for t in traces]) + "\n")
     return status
