@@ -254,3 +254,15 @@ def scorer_label(scorer: str) -> str:
 def source_tokens(sentence: str) -> list[str]:
     """The English tokens of `sentence`, as the models will read them (for choosing words to block)."""
     return tokenize_en(sentence)
+
+
+def best_model(cards: dict[str, dict]) -> str:
+    """The model a first visitor sees: the attention model with the best measured greedy BLEU.
+
+    Without measurements, the first attention model (then the first model) in `cards`.
+    """
+    scored = {name: (card.get("metrics") or {}).get("bleu_greedy") for name, card in cards.items() if name != "none"}
+    measured = {name: bleu for name, bleu in scored.items() if bleu is not None}
+    if measured:
+        return max(measured, key=measured.get)
+    return next(iter(scored), next(iter(cards), "dot"))

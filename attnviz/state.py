@@ -1,0 +1,140 @@
+"""The page's state as a link: query parameters <-> clean values, bad values -> defaults plus a note.
+
+The query parameters are a public interface (README, "Links"). Pure functions: no Streamlit here.
+A note is (message key, values) so the page can say it in the reader's language.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Mapping, Sequence
+
+from .i18n import LANGS
+from .text import tokenize_en
+
+VIEWS = ("translate", "compare", "steps", "lesson", "how")
+MAX_BEAM = 8
+MAX_CHARS = 1000  # the text boxes hold at most this many characters; longer input is cut, with a note
+PARAMS = ("sentence", "model", "beam", "force", "prefix", "hide", "view", "step", "lang", "present")
+
+Note = tuple[str, dict]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a link reproduces. Positions are 0-based here, 1-based in the URL."""
+
+    sentence: str = ""
+    model: str = "dot"
+    beam: int = 1
+    force: str = ""  # a French sentence to force, "" to let the model decode
+    prefix: str = ""  # French words the model must start with, then it decodes on ("what if")
+    hide: tuple[int, ...] = ()  # English word positions hidden from attention, 0-based
+    view: str = "translate"
+    step: int = 1  # output step, 1-based as the page counts
+    lang: str = LANGS[0]
+    present: bool = False
+    notes: tuple[Note, ...] = field(default=(), compare=False)
+
+
+def _first(value) -> str:
+    """A query value as one string (Streamlit gives the last of repeated keys; lists are accepted too)."""
+    if isinstance(value, (list, tuple)):
+        value = value[-1] if value else ""
+    return str(value)
+
+
+def _int(text: str) -> int | None:
+    return int(text) if re.fullmatch(r"[0-9]{1,6}", text.strip()) else None
+
+
+def cut_text(text: str, limit: int = MAX_CHARS) -> tuple[str, Note | None]:
+    """Keep the first `limit` characters and say so, instead of silently refusing long input."""
+    if len(text) <= limit:
+        return text, None
+    return text[:limit], ("notes.cut_chars", {"chars": len(text), "limit": limit})
+
+
+def parse_query(params: Mapping[str, object], models: Sequence[str], default: Settings) -> Settings:
+    """Settings from query parameters; unknown or bad values fall back to `default` with a note.
+
+    Args:
+        params: the URL's query parameters (name -> str, or list of str).
+        models: the scorers that are loaded (e.g. ("dot", "general", "concat", "none")).
+        default: what an empty URL shows.
+    """
+    p = {k: _first(v) for k, v in params.items()}
+    notes: list[Note] = []
+    values: dict = {}
+
+    def bad(name: str, fallback) -> None:
+        notes.append(("notes.bad_param", {"name": name, "value": p[name][:40], "fallback": fallback}))
+
+    for name in ("sentence", "force", "prefix"):
+        if name in p:
+            text, note = cut_text(p[name])
+            values[name] = text
+            notes.extend([note] if note else [])
+    if "model" in p:
+        if p["model"] in models:
+            values["model"] = p["model"]
+        else:
+            bad("model", default.model)
+    if "view" in p:
+        if p["view"] in VIEWS:
+            values["view"] = p["view"]
+        else:
+            bad("view", default.view)
+    if "lang" in p:
+        if p["lang"] in LANGS:
+            values["lang"] = p["lang"]
+        else:
+            bad("lang", default.lang)
+    if "beam" in p:
+        beam = _int(p["beam"])
+        if beam is not None and 1 <= beam <= MAX_BEAM:
+            values["beam"] = beam
+        else:
+            bad("beam", default.beam)
+    if "step" in p:
+        step = _int(p["step"])
+        if step is not None and step >= 1:
+            values["step"] = step  # the view clamps it to the translation's length, with a note
+        else:
+            bad("step", default.step)
+    if "present" in p:
+        if p["present"] in ("0", "1", "true", "false"):
+            values["present"] = p["present"] in ("1", "true")
+        else:
+            bad("present", 0)
+    s = replace(default, **values)
+    if "hide" in p:
+        hide, ok = parse_hide(p["hide"], len(tokenize_en(s.sentence)))
+        if not ok:
+            bad("hide", ", ".join(str(i + 1) for i in hide) or "-")
+        s = replace(s, hide=hide)
+    return replace(s, notes=tuple(notes))
+
+
+def parse_hide(text: str, words: int) -> tuple[tuple[int, ...], bool]:
+    """1-based comma-separated positions -> (0-based positions that exist, whether all were good)."""
+    parts = [x.strip() for x in text.split(",") if x.strip()]
+    nums = [_int(x) for x in parts]
+    good = sorted({n - 1 for n in nums if n is not None and 1 <= n <= words})
+    return tuple(good), len(good) == len(parts)
+
+
+def to_query(s: Settings, default: Settings) -> dict[str, str]:
+    """The query parameters that reproduce `s`: only those that differ from `default`, in PARAMS order."""
+    out: dict[str, str] = {}
+    for name in PARAMS:
+        value = getattr(s, name)
+        if value == getattr(default, name):
+            continue
+        if name == "hide":
+            out[name] = ",".join(str(i + 1) for i in value)
+        elif name == "present":
+            out[name] = "1" if value else "0"
+        else:
+            out[name] = str(value)
+    return out
