@@ -17,10 +17,11 @@ import torch
 from tqdm import tqdm
 
 from .attention import SCORERS
-from .checkpoint import DEFAULT_MODELS_DIR, save_bundle
+from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
 from .config import ModelConfig, TrainConfig
 from .data import Pair, batches, read_pairs, split_pairs
 from .model import Seq2Seq
+from .snapshots import Recorder
 from .vocab import Vocab
 
 log = logging.getLogger(__name__)
@@ -80,16 +81,20 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     run_dir.mkdir(parents=True, exist_ok=True)
     resume_path = run_dir / "resume.pt"
     history: list[dict] = []
-    best, start_epoch, stale = math.inf, 1, 0
+    best, start_epoch, stale, step, best_step = math.inf, 1, 0, 0, 0
+    recorder = Recorder(Bundle(model, src_vocab, tgt_vocab, {"config": mcfg.to_json()}, out.with_suffix(".json")))
     if resume and resume_path.exists():
         state = _resume_state(resume_path)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         history, best, stale = state["history"], state["best"], state["stale"]
+        step, best_step, recorder.frames = state.get("step", 0), state.get("best_step", 0), state.get("frames", [])
         start_epoch = len(history) + 1
         log.info("resumed after epoch %d (best valid loss %.3f)", len(history), best)
 
+    if not recorder.frames:
+        recorder.maybe_record(step)  # step 0: the untrained model's attention
     tokens_per_epoch = sum(len(p.tgt_tokens) + 1 for p in train_pairs)
     started = time.monotonic() - sum(h["seconds"] for h in history)
     model.train()
@@ -105,6 +110,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             opt.step()
+            step += 1
+            recorder.maybe_record(step)
             n = int((b.tgt_out != 0).sum())
             seen, loss_sum = seen + n, loss_sum + loss.item() * n
             bar.update(n)
@@ -124,24 +131,28 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
                  valid, seconds, seen / seconds)
         stale = 0 if valid < best else stale + 1
         if valid < best:
-            best = valid
+            best, best_step = valid, step
             record = {"train_config": cfg.to_json(), "history": history, "best_valid_loss": round(best, 4),
                       "train_pairs": len(train_pairs), "metrics": {}}
             save_bundle(model, src_vocab, tgt_vocab, out, record)
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(), "history": history, "best": best, "stale": stale},
+                    "scheduler": sched.state_dict(), "history": history, "best": best, "stale": stale,
+                    "step": step, "best_step": best_step, "frames": recorder.frames},
                    resume_path)
-    _record_full_history(out, history)
+    snapshots = recorder.finish(load_bundle(out.with_suffix(".json")), best_step)
+    _record_full_history(out, history, snapshots)
     return out.with_suffix(".json")
 
 
-def _record_full_history(out: Path, history: list[dict]) -> None:
-    """The bundle holds the best epoch's weights, but its card keeps every epoch's losses."""
+def _record_full_history(out: Path, history: list[dict], snapshots: dict) -> None:
+    """The bundle holds the best epoch's weights, but its card keeps every epoch's losses, and the
+    attention of the curated sentences at log-spaced steps up to the saved weights."""
     from .checkpoint import read_card, write_card
 
     path = out.with_suffix(".json")
     card = read_card(path)
     card["history"] = history
+    card["attention_snapshots"] = snapshots
     card["training_minutes"] = round(sum(h["seconds"] for h in history) / 60, 1)
     write_card(path, card)
 

@@ -1,0 +1,65 @@
+"""Attention while it is being learned: at log-spaced training steps, the weights the model puts on
+curated sentences under forced decoding of their reference translations, kept in the model card.
+
+train.py calls Recorder.maybe_record() after every optimiser step and Recorder.finish() on the bundle
+it wrote, so the last frame is exactly what the bundled model shows for each sentence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .checkpoint import Bundle
+from .trace import trace_translation
+
+# Hand-written pairs, each showing something a class asks about: the adjective after its noun,
+# a negation spread over two French words, a question, a plain subject-verb-object sentence.
+CURATED: tuple[tuple[str, str], ...] = (
+    ("The white car is fast.", "La voiture blanche est rapide."),
+    ("She reads a red book.", "Elle lit un livre rouge."),
+    ("I don't like cats.", "Je n'aime pas les chats."),
+    ("Where is my car?", "Où est ma voiture ?"),
+)
+DECIMALS = 3  # weights are drawn on a 0–1 colour scale: three decimals are more than the eye sees
+
+
+def is_snapshot_step(step: int) -> bool:
+    """Log-spaced steps 0, 1, 2, 5, 10, 20, 50, 100, …: about 12 points over a run of ~10^4 steps."""
+    if step == 0:
+        return True
+    magnitude = 10 ** (len(str(step)) - 1)
+    return step % magnitude == 0 and step // magnitude in (1, 2, 5)
+
+
+def frame(bundle: Bundle, step: int, examples=CURATED) -> dict:
+    """The forced-decoding weights of every example at this training step (None without attention)."""
+    was_training = bundle.model.training
+    bundle.model.eval()  # no dropout: the frame shows what the model computes, as the page does
+    weights = []
+    with torch.no_grad():
+        for en, fr in examples:
+            w = trace_translation(bundle, en, target=fr).weights  # (T, S) or None
+            weights.append(None if w is None else w.round(DECIMALS).tolist())
+    bundle.model.train(was_training)
+    return {"step": step, "weights": weights}
+
+
+@dataclass
+class Recorder:
+    """Collects frames during training; `frames` goes into the card as card["attention_snapshots"]."""
+
+    bundle: Bundle  # the model being trained, with its vocabularies
+    examples: tuple[tuple[str, str], ...] = CURATED
+    frames: list[dict] = field(default_factory=list)
+
+    def maybe_record(self, step: int) -> None:
+        if is_snapshot_step(step):
+            self.frames.append(frame(self.bundle, step, self.examples))
+
+    def finish(self, saved: Bundle, step: int) -> dict:
+        """Add the final frame from the bundle as written (its fp16 weights) and return the card entry."""
+        last = {**frame(saved, step, self.examples), "final": True}
+        frames = [f for f in self.frames if f["step"] < step] + [last]
+        examples = [{"en": en, "fr": fr} for en, fr in self.examples]
+        return {"examples": examples, "frames": frames}
