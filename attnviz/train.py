@@ -35,7 +35,11 @@ def add_train_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=0, help="train on the first N training pairs only")
     parser.add_argument("--run-dir", default="runs", help="where the per-epoch resume state goes")
     for f in fields(TrainConfig):
-        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(f.default, bool):  # type=bool would read "False" as True
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default)
+        else:
+            parser.add_argument(flag, type=type(f.default), default=f.default)
 
 
 def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -105,7 +109,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         bar = tqdm(total=tokens_per_epoch, desc=f"{scorer} epoch {epoch}", unit="tok", unit_scale=True,
                    mininterval=5.0, smoothing=0.05)
         for b in batches(train_pairs, src_vocab, tgt_vocab, cfg.batch_tokens, seed=cfg.seed + epoch):
-            loss = model(b.src, b.src_len, b.tgt_in, b.tgt_out)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                loss = model(b.src, b.src_len, b.tgt_in, b.tgt_out)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
