@@ -73,9 +73,14 @@ def add_bench_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=str(DEFAULT_DATA), help="pairs for the training-throughput slice")
     p.add_argument("--train-pairs", type=int, default=20000)
     p.add_argument("--train-seconds", type=float, default=20.0, help="0 skips the training benchmark")
+    from .pagebench import add_page_args
+    add_page_args(p)  # --page: the page-level benchmark (a class of students), see attnviz/pagebench.py
 
 
 def main(args: argparse.Namespace) -> int:
+    if getattr(args, "page", False):
+        from . import pagebench
+        return pagebench.main(args)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the app: one sentence gains nothing from more threads
     torch.set_grad_enabled(False)
