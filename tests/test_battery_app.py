@@ -1,0 +1,56 @@
+"""The odd-input battery through the page (AppTest): no exception, a usable page, nothing lost.
+
+The same seeded inputs as test_battery.py (core and CLI). Every input goes into the sentence box of
+one running page, in turn, so a bad input that broke the page's state would break the next one too.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from odd_inputs import odd_inputs
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+VIEWS_TO_VISIT = ("translate", "steps", "compare")
+
+
+@pytest.fixture(scope="module")
+def page(tiny_models_dir):
+    import os
+
+    os.environ["ATTNVIZ_MODELS_DIR"] = str(tiny_models_dir)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    yield at
+    os.environ.pop("ATTNVIZ_MODELS_DIR", None)
+
+
+def _browser_can_send(text: str) -> bool:
+    """A browser sends valid UTF-8 only: lone surrogates (the core's battery has them) cannot arrive."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _finite_numbers_on_page(at: AppTest) -> bool:
+    """No NaN or infinity printed in any text element."""
+    parts = [*at.markdown, *at.warning, *at.info, *at.caption]
+    return not any(word in str(p.value) for p in parts for word in ("NaN", " inf ", "nan"))
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_a_thousand_odd_inputs_never_break_the_page(page, chunk):
+    inputs = [t for t in odd_inputs(1000, seed=0) if _browser_can_send(t)]
+    size = math.ceil(len(inputs) / 4)
+    for i, text in enumerate(inputs[chunk * size:(chunk + 1) * size]):
+        page.session_state["view"] = VIEWS_TO_VISIT[i % len(VIEWS_TO_VISIT)]
+        page.text_input(key="sentence").set_value(text).run()
+        assert not page.exception, (i, text)
+        assert page.text_input(key="sentence").value == text[:1000], "the input box must keep what was typed"
+        assert _finite_numbers_on_page(page), text
