@@ -46,7 +46,8 @@ def _finite_numbers_on_page(at: AppTest) -> bool:
 
 @pytest.mark.parametrize("chunk", range(4))
 def test_a_thousand_odd_inputs_never_break_the_page(page, chunk):
-    inputs = [t for t in odd_inputs(1000, seed=0) if _browser_can_send(t)]
+    inputs = [t for t in odd_inputs(1100, seed=0) if _browser_can_send(t)][:1000]
+    assert len(inputs) == 1000
     size = math.ceil(len(inputs) / 4)
     for i, text in enumerate(inputs[chunk * size:(chunk + 1) * size]):
         page.session_state["view"] = VIEWS_TO_VISIT[i % len(VIEWS_TO_VISIT)]
