@@ -61,5 +61,9 @@ class Recorder:
         """Add the final frame from the bundle as written (its fp16 weights) and return the card entry."""
         last = {**frame(saved, step, self.examples), "final": True}
         frames = [f for f in self.frames if f["step"] < step] + [last]
-        examples = [{"en": en, "fr": fr} for en, fr in self.examples]
+        examples = []
+        for en, fr in self.examples:
+            trace = trace_translation(saved, en, target=fr)
+            examples.append({"en": en, "fr": fr, "src_tokens": list(trace.src_tokens),
+                             "tgt_tokens": list(trace.tgt_tokens)})
         return {"examples": examples, "frames": frames}
