@@ -5,6 +5,7 @@ AER follows Och & Ney (2003): sure links S, possible links P ⊇ S, predicted li
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -118,3 +119,49 @@ def argmax_links(weights: np.ndarray) -> set[Link]:
     if weights.shape[0] and not weights.shape[1]:
         raise ValueError("attention weights have no source columns")
     return {(int(i), j) for j, i in enumerate(weights.argmax(axis=1))}
+
+
+# ---------------------------------------------------------------- one sentence at a time (the page)
+
+
+@lru_cache(maxsize=4)
+def bundled_pairs(path: str | Path = DEFAULT_ALIGNMENTS) -> tuple[AlignedPair, ...]:
+    """The hand-aligned pairs, read once (the page asks on every rerun)."""
+    return tuple(load_aligned_pairs(path))
+
+
+def _fold(tokens: Sequence[str]) -> tuple[str, ...]:
+    return tuple(t.casefold() for t in tokens)
+
+
+def find_pair(
+    src_tokens: Sequence[str], tgt_tokens: Sequence[str], pairs: Sequence[AlignedPair] | None = None
+) -> AlignedPair | None:
+    """The gold pair with exactly these English and French tokens (case-insensitive), or None.
+
+    `tgt_tokens` may end with "<eos>" (a trace's output): it is ignored, as it has no gold link.
+    """
+    tgt = list(tgt_tokens)
+    if tgt[-1:] == ["<eos>"]:
+        tgt = tgt[:-1]
+    src_key, tgt_key = _fold(src_tokens), _fold(tgt)
+    for pair in bundled_pairs() if pairs is None else pairs:
+        if _fold(pair.src_tokens) == src_key and _fold(pair.tgt_tokens) == tgt_key:
+            return pair
+    return None
+
+
+def sentence_aer(weights: np.ndarray, pair: AlignedPair) -> float:
+    """AER of one sentence's argmax attention against its gold links.
+
+    Args:
+        weights: (T, S) attention of the forced gold French, T = len(pair.tgt_tokens) or one more
+            (the <eos> row, which has no gold link, is dropped, as `evaluate` does).
+        pair: the gold pair.
+    """
+    weights = np.asarray(weights)
+    n_tgt, n_src = len(pair.tgt_tokens), len(pair.src_tokens)
+    if weights.ndim != 2 or weights.shape[1] != n_src or weights.shape[0] not in (n_tgt, n_tgt + 1):
+        raise ValueError(f"attention of shape {weights.shape} does not fit a pair of {n_src} English "
+                         f"and {n_tgt} French tokens")
+    return alignment_error_rate([argmax_links(weights[:n_tgt])], [pair])
