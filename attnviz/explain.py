@@ -1,91 +1,42 @@
 """Words for the page: input checks, per-step narration read from a Trace, and the explainer text.
 
-Pure text (Markdown strings), no model and no display. Every number quoted comes from the Trace.
+Pure text (Markdown strings), no model and no display. Every number quoted comes from the Trace;
+every word comes from the message catalogues (attnviz/messages/<lang>/explain.toml), so each
+function takes `m` (attnviz.i18n.messages(lang); English when left out).
 """
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
+from .i18n import Messages, messages
 from .text import tokenize_en
 from .trace import MAX_SOURCE_TOKENS, Trace
 
 MAX_WORDS = min(30, MAX_SOURCE_TOKENS)  # the models learned from sentences of at most 30 words
-MAX_CHARS = 1000  # the text box refuses more; MAX_WORDS cuts far earlier for real sentences
+MAX_CHARS = 1000  # longer input is cut to this many characters, with a note (attnviz.state.cut_text)
+MOSTLY_UNKNOWN = 0.5  # above this share of unknown words the output is not headlined as a translation
 
-EXAMPLES = (
+EXAMPLES = (  # English input for English->French models: the same in every page language
     "The white car is fast.",
-    "I am cold.",
+    "I am hungry.",  # "am" becomes "ai" (avoir faim): not word for word ("I am cold." came out "Je suis froid.")
     "Where is my car?",
     "She reads a red book.",
     "I don't like cats.",
     "We have to leave before it starts to rain.",
 )
 
-SCORER_NAMES = {
-    "dot": "dot (Luong)",
-    "general": "general (Luong)",
-    "concat": "concat (Bahdanau)",
-    "none": "no attention (baseline)",
-}
+METRICS = ("BLEU", "chrF", "BLEU (beam)", "AER", "attention entropy")  # columns with a help text
 
-NO_ATTENTION_NOTE = (
-    "This model has **no attention**: its decoder only ever saw the encoder's *final* hidden state, "
-    "one vector for the whole sentence, and never looks back at the English words. "
-    "So there are no weights to draw."
-)
+Note = tuple[str, dict]  # (message key, values): said in the reader's language by the page
 
-EXPLAINER_SHORT = r"""
-**How attention works.** The encoder reads the English sentence and hands over **every** hidden
-state, one per word. Before writing each French word, the decoder:
 
-1. **looks** at the set of encoder hidden states $h_1 \dots h_S$;
-2. gives each one a raw **score** $e_i$ (how useful is this word right now?);
-3. turns the scores into **softmax weights**, positive and summing to 1, multiplies each hidden
-   state by its weight and sums them into the **context vector** $c = \sum_i \alpha_i h_i$:
-
-$$\alpha_i = \frac{\exp(e_i)}{\sum_j \exp(e_j)}$$
-
-The context vector and the decoder's own state then choose the next word. Each row of the heatmap
-is one set of weights: dark cells are the English words the model looked at.
-"""
-
-EXPLAINER = EXPLAINER_SHORT + r"""
-**Without attention** (the baseline), the encoder squeezes the whole sentence into its final hidden
-state and the decoder starts from that one vector; long sentences suffer most (see *Model quality*).
-
-**Three ways to score** (Luong et al. 2015), with $s$ the decoder state and $h_i$ an encoder state of
-$H$ numbers:
-
-| scorer | raw score $e_i$ |
-|---|---|
-| dot | $s \cdot h_i \,/\, \sqrt{H}$ |
-| general | $s \cdot W h_i \,/\, \sqrt{H}$ ($W$ learned) |
-| concat | $v \cdot \tanh(W_q s + W_k h_i)$, Bahdanau et al.'s additive attention |
-
-Only the scores differ; the softmax and the weighted sum are the same for all three.
-"""
-
-TAGLINE = ("An English→French encoder-decoder. With attention, the encoder hands over every hidden state and, "
-           "before each French word, the decoder looks at them, scores them and weighs them.")
-EMPTY_INPUT = "Type an English sentence above, or pick an example."
-HEATMAP_CAPTION = ("Rows: French words written, in order. Columns: English words. Each row is one set of softmax "
-                   "weights (sums to 1). `*` unknown word, `×` hidden from attention.")
-BLEU_BY_LENGTH_CAPTION = ("With attention, long sentences keep more of their quality; without it, the whole "
-                          "sentence must squeeze through one vector (Bahdanau et al. 2015).")
-NO_SCORES = "No scores yet: run `python -m attnviz evaluate` to measure the models."
-METRIC_HELP = {
-    "BLEU": "Greedy-decoding BLEU on held-out sentences (sacrebleu); higher is better",
-    "chrF": "Character n-gram F-score on the same sentences; higher is better",
-    "BLEU (beam)": "BLEU with beam search (width in the next column)",
-    "AER": "Alignment error rate: argmax attention against hand-made word alignments; lower is better",
-    "attention entropy": "Mean entropy of the weights (nats): low = sharp, high = spread out",
-}
-
-UNKNOWN_NOTE = "{words}: not in the model's vocabulary (marked `*`); the model saw `<unk>` instead."
+def _en(m: Messages | None) -> Messages:
+    return m or messages("en")
 
 
 @dataclass(frozen=True)
@@ -94,7 +45,7 @@ class Prepared:
 
     sentence: str  # the text to translate; "" when there is nothing to translate
     words: int  # tokens in the text as typed
-    notes: tuple[str, ...]  # Markdown messages, e.g. that the sentence was cut
+    notes: tuple[Note, ...]  # (message key, values), e.g. that the sentence was cut
 
 
 def code(word: str) -> str:
@@ -111,6 +62,28 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def is_rtl(word: str) -> bool:
+    """True when `word` holds right-to-left letters (Arabic, Hebrew, …)."""
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in word)
+
+
+def isolate(word: str) -> str:
+    """A right-to-left word wrapped in Unicode isolates, so a mark after it stays on its right."""
+    return f"\u2068{word}\u2069" if is_rtl(word) else word
+
+
+def marked(word: str, known: bool = True, blocked: bool = False) -> str:
+    """`word*` when unknown, `× word` when hidden from attention; marks sit outside RTL words."""
+    if known and not blocked:
+        return word
+    return ("× " if blocked else "") + isolate(word) + ("" if known else "*")
+
+
+def same_word(a: str, b: str) -> bool:
+    """The model sees lowercase words: a forced `Je` is the model's `je`."""
+    return a.casefold() == b.casefold()
+
+
 def prepare_input(text: str | None, limit: int = MAX_WORDS) -> Prepared:
     """Cut the input to `limit` words (tokens) at a whitespace boundary, and say so if it was cut."""
     text = text or ""
@@ -124,131 +97,190 @@ def prepare_input(text: str | None, limit: int = MAX_WORDS) -> Prepared:
         kept = " ".join(pieces[:k])
     if not kept:  # one huge "word" without spaces: keep its first tokens
         kept = " ".join(tokens[:limit])
-    note = (f"Your sentence has {len(tokens)} words and symbols; only the first "
-            f"{len(tokenize_en(kept))} are translated (the models learned from sentences of at most "
-            f"{limit} words).")
+    note = ("explain.cut_words", {"words": len(tokens), "kept": len(tokenize_en(kept)), "limit": limit})
     return Prepared(kept, len(tokens), (note,))
 
 
-def input_notes(trace: Trace) -> list[str]:
+def unknown_share(trace: Trace) -> float:
+    """The share of the input's words the model does not know (punctuation counts only if alone)."""
+    words = [k for tok, k in zip(trace.src_tokens, trace.src_known) if any(c.isalnum() for c in tok)]
+    words = words or list(trace.src_known)
+    return sum(not k for k in words) / len(words) if words else 0.0
+
+
+def reads_english_only(trace: Trace) -> bool:
+    """Most words unknown (another language, digits, symbols): the output is no translation."""
+    return unknown_share(trace) > MOSTLY_UNKNOWN
+
+
+def input_notes(trace: Trace, m: Messages | None = None) -> list[str]:
     """Warnings about the input as the model saw it: unknown words, blocked words."""
+    m = _en(m)
     notes = []
     unknown = [tok for tok, known in zip(trace.src_tokens, trace.src_known) if not known]
-    if unknown and len(unknown) == len(trace.src_tokens):
-        notes.append("The model knows **none** of these words (it saw only `<unk>`), so the translation "
-                     "below is a guess. Try a simple everyday English sentence.")
+    if reads_english_only(trace):
+        notes.append(m("explain.english_only", words=", ".join(code(w) for w in dict.fromkeys(unknown))))
     elif unknown:
-        notes.append(UNKNOWN_NOTE.format(words=", ".join(code(w) for w in dict.fromkeys(unknown))))
+        notes.append(m("explain.unknown_words", words=", ".join(code(w) for w in dict.fromkeys(unknown))))
     if trace.blocked and trace.weights is not None:  # without attention there is nothing to hide from
-        words = ", ".join(code(trace.src_tokens[i]) for i in trace.blocked)
-        notes.append(f"Hidden from attention (marked `×`): {words}. Their weight is forced to 0.")
+        notes.append(m("explain.blocked", words=", ".join(code(trace.src_tokens[i]) for i in trace.blocked)))
     if not trace.finished:
-        notes.append(f"The model never ended the sentence: decoding stopped after {trace.num_steps} words.")
+        notes.append(m("explain.unfinished", n=trace.num_steps))
     unknown_fr = [tok for tok, known in zip(trace.tgt_tokens, trace.tgt_known) if not known]
     if unknown_fr:
-        notes.append(f"Forced French words the model does not know (marked `*`): "
-                     f"{', '.join(code(w) for w in dict.fromkeys(unknown_fr))}.")
+        notes.append(m("explain.unknown_forced", words=", ".join(code(w) for w in dict.fromkeys(unknown_fr))))
     return notes
+
+
+def is_forced(trace: Trace) -> bool:
+    """Whether any output word was forced by the reader (whole sentence, or a prefix)."""
+    forced = getattr(trace, "forced", None)
+    return trace.mode == "forced" or bool(forced is not None and any(forced))
+
+
+def sentence_prob(trace: Trace) -> tuple[float, float]:
+    """(probability the model gives the whole output, incl. its end; the per-word geometric mean)."""
+    logp = float(np.log(np.clip(trace.chosen_probs, 1e-300, 1.0)).sum())
+    return math.exp(logp), math.exp(logp / max(trace.num_steps, 1))
+
+
+def headline(trace: Trace, m: Messages | None = None) -> str:
+    """The line above the heatmap: the translation, or plainly what the output is when it is not one."""
+    m = _en(m)
+    text = md_escape(trace.translation) or m("app.empty_translation")
+    if reads_english_only(trace):
+        return m("explain.not_a_translation", text=text)
+    if is_forced(trace):
+        p, per_word = sentence_prob(trace)
+        return m("explain.forced_headline", text=text, p=f"{p:.2g}", per_word=f"{per_word:.2f}")
+    return f"### {text}"
 
 
 def source_line(trace: Trace) -> str:
     """The English tokens as the model reads them, one code span each."""
-    return " ".join(code(tok + ("" if known else "*")) for tok, known in zip(trace.src_tokens, trace.src_known))
+    return " ".join(code(marked(tok, known)) for tok, known in zip(trace.src_tokens, trace.src_known))
 
 
-def _word(tok: str) -> str:
-    return "the end of the sentence (`<eos>`)" if tok == "<eos>" else code(tok)
+def _word(tok: str, m: Messages) -> str:
+    return m("explain.eos_word") if tok == "<eos>" else code(tok)
 
 
-def _subject(tok: str) -> str:
-    return "to end the sentence (`<eos>`), the decoder" if tok == "<eos>" else code(tok)
+def _subject(tok: str, m: Messages) -> str:
+    return m("explain.eos_subject") if tok == "<eos>" else code(tok)
 
 
 def _top(weights: np.ndarray, n: int) -> list[int]:
     return [int(i) for i in np.argsort(-weights, kind="stable")[:n]]
 
 
-def step_narration(trace: Trace, t: int) -> str:
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def step_narration(trace: Trace, t: int, m: Messages | None = None) -> str:
     """One sentence for output step t, in plain words, quoting the trace's numbers."""
+    m = _en(m)
     trace.check_step(t)
-    head = f"**Step {t + 1} of {trace.num_steps}.**"
+    head = m("explain.step_head", step=t + 1, total=trace.num_steps)
     tok, p = trace.tgt_tokens[t], float(trace.chosen_probs[t])
     if trace.weights is None:
-        look = ("No attention: the decoder's own state, which began as the encoder's final hidden state, "
-                "picks every word; it never looks back at the English words.")
+        look = m("explain.no_attention_look")
     else:
         w = trace.weights[t]
         first, *rest = _top(w, 3)
         src = trace.src_tokens
         if w[first] >= 0.5:
-            look = f"{_subject(tok)} looked mostly at {code(src[first])} ({w[first]:.2f})"
+            look = m("explain.looked_mostly", who=_subject(tok, m), word=code(src[first]), w=f"{w[first]:.2f}")
             if rest and w[rest[0]] >= 0.05:
-                look += f", then {code(src[rest[0]])} ({w[rest[0]]:.2f})"
-            look += "."
+                look += m("explain.looked_then", word=code(src[rest[0]]), w=f"{w[rest[0]]:.2f}")
+            look += m("explain.period")
         else:
             spread = [f"{code(src[i])} ({w[i]:.2f})" for i in [first, *rest] if w[i] >= 0.01]
-            look = f"{_subject(tok)} spread its attention: " + ", ".join(spread) + "."
+            look = m("explain.spread", who=_subject(tok, m), words=", ".join(spread))
     best_tok, best_p = trace.topk_tokens[t][0], float(trace.topk_probs[t][0])
-    if trace.mode == "forced":
-        pick = f"You forced {code(tok)}; the model gave it probability {p:.2f}"
-        pick += "." if best_tok == tok else f" and itself preferred {code(best_tok)} ({best_p:.2f})."
-    elif best_tok != tok:
-        pick = (f"Beam search kept {code(tok)} (probability {p:.2f}) although {code(best_tok)} "
-                f"({best_p:.2f}) was more likely at this step alone.")
+    forced = getattr(trace, "forced", None)
+    if trace.mode == "forced" or (forced is not None and t < len(forced) and forced[t]):
+        if same_word(best_tok, tok):
+            pick = m("explain.forced_same", word=code(tok), p=f"{p:.2f}")
+        else:
+            pick = m("explain.forced_other", word=code(tok), p=f"{p:.2f}", best=code(best_tok), best_p=f"{best_p:.2f}")
+    elif not same_word(best_tok, tok):
+        pick = m("explain.beam_kept", word=code(tok), p=f"{p:.2f}", best=code(best_tok), best_p=f"{best_p:.2f}")
     else:
-        pick = f"It chose {code(tok)} with probability {p:.2f}."
-    return f"{head} {look[0].upper() + look[1:]} {pick}"
+        pick = m("explain.chose", word=code(tok), p=f"{p:.2f}")
+    return f"{head} {_capital(look)} {pick}"
 
 
-def step_captions(trace: Trace, t: int) -> dict[str, str]:
+def _softmax_terms(scores: np.ndarray, allowed: list[int], i: int, shown: int = 3) -> str:
+    """The denominator of the worked softmax: the first terms, and always word i's own term."""
+    keep = sorted(set(allowed[:shown]) | {i})
+    parts, prev = [], -1
+    for j in keep:
+        if allowed.index(j) > prev + 1:
+            parts.append("\\dots")
+        parts.append(f"e^{{{scores[j]:.2f}}}")
+        prev = allowed.index(j)
+    if prev < len(allowed) - 1:
+        parts.append("\\dots")
+    return " + ".join(parts)
+
+
+def step_captions(trace: Trace, t: int, m: Messages | None = None) -> dict[str, str]:
     """Captions for the three steps of attention at output step t, and for the next-word choice.
 
     Returns a dict with keys "look", "score", "weigh", "choose" (Markdown, numbers from the trace).
     """
+    m = _en(m)
     s_len, h = trace.enc_out.shape
-    look = (f"**(1) Look.** The encoder hands over {s_len} hidden states, one per English word; "
-            f"each is a list of {h} numbers (a row below).")
+    look = m("explain.cap_look", states=s_len, dims=h)
     if trace.weights is None:
-        return {"look": look, "score": "", "weigh": "", "choose": _choose(trace, t)}
+        return {"look": look, "score": "", "weigh": "", "choose": _choose(trace, t, m)}
     scores, w = trace.scores[t], trace.weights[t]
     src = trace.src_tokens
     allowed = [i for i in range(s_len) if i not in trace.blocked]
     top = _top(w, 3)
     by_score = sorted(allowed, key=lambda j: -scores[j])
-    score = ("**(2) Score.** The decoder's state gives each hidden state a raw score, any number: "
-             + ", ".join(f"{code(src[j])} {scores[j]:.2f}" for j in by_score[:3])
-             + (" (the three highest)." if len(allowed) > 3 else "."))
+    listed = ", ".join(f"{code(src[j])} {scores[j]:.2f}" for j in by_score[:3])
+    score = m("explain.cap_score_top3" if len(allowed) > 3 else "explain.cap_score", scores=listed)
     if trace.blocked:
-        score += " Blocked words (`×`) are skipped."
+        score += " " + m("explain.cap_score_blocked")
     i = top[0]
-    terms = " + ".join(f"e^{{{scores[j]:.2f}}}" for j in allowed[:4]) + (" + \\dots" if len(allowed) > 4 else "")
-    weigh = (f"**(3) Weigh and sum.** Softmax turns the scores into weights that sum to 1, e.g. "
-             f"{code(src[i])}: $e^{{{scores[i]:.2f}}} / ({terms}) = {w[i]:.2f}$. "
-             f"Each hidden state is multiplied by its weight and the {s_len} results are added: "
-             f"the context vector, "
-             + " + ".join(f"{w[j]:.2f} × {code(src[j])}" for j in top)
-             + (" + …" if s_len > 3 else "") + f" ({h} numbers).")
-    return {"look": look, "score": score, "weigh": weigh, "choose": _choose(trace, t)}
+    formula = f"$e^{{{scores[i]:.2f}}} / ({_softmax_terms(scores, allowed, i)}) = {w[i]:.2f}$"
+    mix = " + ".join(f"{w[j]:.2f} × {code(src[j])}" for j in top) + (" + …" if s_len > 3 else "")
+    weigh = m("explain.cap_weigh", word=code(src[i]), formula=formula, states=s_len, mix=mix, dims=h)
+    return {"look": look, "score": score, "weigh": weigh, "choose": _choose(trace, t, m)}
 
 
-def _choose(trace: Trace, t: int) -> str:
+def _choose(trace: Trace, t: int, m: Messages) -> str:
     tok = trace.tgt_tokens[t]
-    uses = ("The context vector and the decoder's state give" if trace.weights is not None
-            else "The decoder's state gives")
-    others = [f"{code(w)} ({p:.2f})" for w, p in zip(trace.topk_tokens[t], trace.topk_probs[t]) if w != tok][:2]
-    return (f"**Next word.** {uses} a probability to every French word: {_word(tok)} "
-            f"({float(trace.chosen_probs[t]):.2f})" + (", ahead of " + " and ".join(others) if others else "")
-            + ".")
+    key = "explain.cap_choose" if trace.weights is not None else "explain.cap_choose_none"
+    others = [f"{code(w)} ({p:.2f})" for w, p in zip(trace.topk_tokens[t], trace.topk_probs[t])
+              if not same_word(w, tok)][:2]
+    ahead = m("explain.ahead_of", words=m("explain.and").join(others)) if others else ""
+    return m(key, word=_word(tok, m), p=f"{float(trace.chosen_probs[t]):.2f}", ahead=ahead)
 
 
-def alternatives_table(trace: Trace) -> list[dict]:
+def alternatives_table(trace: Trace, m: Messages | None = None) -> list[dict]:
     """Beam hypotheses as rows: rank, translation, mean log-prob and its per-word probability."""
-    return [{"rank": r, "translation": text, "mean log-prob": lp, "≈ probability per word": round(math.exp(lp), 3)}
+    m = _en(m)
+    return [{m("explain.col_rank"): r, m("explain.col_translation"): text, m("explain.col_logprob"): lp,
+             m("explain.col_perword"): round(math.exp(lp), 3)}
             for r, (text, lp) in enumerate(trace.alternatives, start=1)]
 
 
-def scorer_label(scorer: str) -> str:
-    return SCORER_NAMES.get(scorer, scorer)
+def scorer_label(scorer: str, m: Messages | None = None) -> str:
+    m = _en(m)
+    try:
+        return m(f"scorers.{scorer}")
+    except KeyError:
+        return scorer
+
+
+def metric_help(m: Messages | None = None) -> dict[str, str]:
+    """Column name (in the reader's language) -> what the number means."""
+    m = _en(m)
+    keys = ("bleu", "chrf", "bleu_beam", "aer", "entropy")
+    return {m(f"explain.metric_{k}"): m(f"explain.metric_{k}_help") for k in keys}
 
 
 def source_tokens(sentence: str) -> list[str]:
