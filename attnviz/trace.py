@@ -1,31 +1,99 @@
-"""Decoding with a full record: greedy, beam and forced decoding, each returning a typed Trace.
+"""Decoding with a full record: greedy, beam, prefix-constrained and forced decoding, each returning
+a typed Trace.
 
-Every trace is recorded by one forced pass over the chosen output words, so scores, weights,
-contexts and next-word probabilities always come from the same forward computation.
+Greedy and beam search record every step inside the decoding loop (fastdecode.FastDecoder: the
+model's maths over pre-extracted weights), so the scores, weights, contexts and next-word
+probabilities of a step are the very numbers that chose its word. Forced decoding runs the model's
+own modules once over the whole given French sentence (`record`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 import torch
 
 from .checkpoint import Bundle
+from .fastdecode import FastDecoder, Keys, Step, fast_decoder
 from .model import Encoded
 from .text import detokenize_fr, tokenize_en, tokenize_fr
-from .vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, EOS
+from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID, Vocab
 
 MAX_SOURCE_TOKENS = 50  # the models were trained on <= 30 tokens; beyond 50 attention is noise
+MAX_INPUT_CHARS = 1000  # any text the core accepts (sentence, forced French, prefix); checked before tokenising
+MAX_SOURCE_CHARS = MAX_TARGET_CHARS = MAX_INPUT_CHARS
+MAX_TARGET_TOKENS = 2 * MAX_SOURCE_TOKENS  # forced French or prefix; a forced pass costs memory per word
 TOP_K = 5
 _NEVER_EMIT = (PAD_ID, UNK_ID, BOS_ID)  # a translation never shows these
+
+# Output length limit: max_len = ceil(LENGTH_RATIO * S) + LENGTH_SLACK steps, <eos> included.
+# Measured on ../shared/data/tatoeba-eng-fra/fra.txt (167,130 pairs, tokenised as in training): a
+# French translation of S English tokens needs T + 1 steps; ceil(1.5 S) + 5 covers 99.96% of the
+# pairs (ceil(1.5 S) + 4: 99.87%; the 99.9th percentile of the ratio T/S is 2.25, but only because
+# of 2-4-word sentences, which the slack covers). The old 2 S + 10 let a looping decoder run on to
+# 30 words for a 10-word sentence (now 20), 110 for 50 (now 80).
+LENGTH_RATIO, LENGTH_SLACK = 1.5, 5
+LENGTH_PENALTIES = ("none", "average")  # or a float alpha: GNMT's ((5 + len) / 6) ** alpha
+
+
+def default_max_len(src_len: int) -> int:
+    """Most output steps (with <eos>) for a source of src_len tokens; see LENGTH_RATIO."""
+    return math.ceil(LENGTH_RATIO * src_len) + LENGTH_SLACK
+
+
+@dataclass(frozen=True)
+class BeamNode:
+    """One hypothesis the beam considered: a word appended to its parent's words."""
+
+    id: int  # index in BeamTree.nodes
+    parent: int  # id of the node it continues; -1 for the first word
+    step: int  # output step (0-based) at which the word is emitted
+    token: str
+    token_id: int
+    logp: float  # log-probability of this word given the parent's words
+    cum_logp: float  # sum of log-probabilities from the first word to this one
+    status: str  # "forced" (prefix), "kept" (in the next beam), "finished" (kept, ends with <eos>), "pruned"
+
+
+@dataclass(frozen=True)
+class BeamTree:
+    """Every hypothesis beam search expanded, step by step, and how the finished ones ranked.
+
+    For each live hypothesis the tree keeps its `beam` most probable next words (never <pad>,
+    <unk>, <bos>); the global top `beam` of those by cumulative log-prob are kept or finished,
+    the rest are pruned. Ranking of the results uses the length penalty; the search does not.
+    """
+
+    beam: int
+    length_penalty: str | float
+    nodes: tuple[BeamNode, ...]
+    ranked: tuple[int, ...]  # node id of each result hypothesis's last word, best first
+    ranked_scores: tuple[float, ...]  # its length-normalised score
+
+    @property
+    def winner(self) -> int:
+        return self.ranked[0]
+
+    def path(self, node_id: int) -> list[int]:
+        """Node ids from the first word to node_id."""
+        out = []
+        while node_id >= 0:
+            out.append(node_id)
+            node_id = self.nodes[node_id].parent
+        return out[::-1]
+
+    def token_ids(self, node_id: int) -> list[int]:
+        return [self.nodes[i].token_id for i in self.path(node_id)]
 
 
 @dataclass(frozen=True)
 class Trace:
     """One sentence through one model: T output steps, S source words.
 
-    The last step emits <eos>, unless decoding was cut at max_len (then `finished` is False).
+    The last step emits <eos>, unless decoding was cut at max_len (then `finished` is False and
+    `stop_reason` is "length").
     """
 
     scorer: str
@@ -45,7 +113,17 @@ class Trace:
     topk_probs: np.ndarray  # (T, K)
     chosen_probs: np.ndarray  # (T,) probability of the word actually output/forced
     blocked: tuple[int, ...] = ()  # source positions hidden from attention (intervention)
-    alternatives: tuple[tuple[str, float], ...] = ()  # beam: (translation, mean log-prob) per hypothesis
+    alternatives: tuple[tuple[str, float], ...] = ()  # beam: (translation, length-normalised score), best first
+    forced: tuple[bool, ...] = ()  # (T,) True where the word was given (forced mode, or a prefix); () -> by mode
+    stop_reason: str = ""  # "eos" | "length" (cut at max_len); "" -> from the last word
+    beam_tree: BeamTree | None = None  # beam mode only
+    hypothesis: int = 0  # beam: rank (0 = best) of the hypothesis this trace follows
+
+    def __post_init__(self) -> None:
+        if not self.forced:
+            object.__setattr__(self, "forced", (self.mode == "forced",) * len(self.tgt_tokens))
+        if not self.stop_reason:
+            object.__setattr__(self, "stop_reason", "eos" if self.finished else "length")
 
     @property
     def num_steps(self) -> int:
@@ -55,20 +133,56 @@ class Trace:
     def finished(self) -> bool:
         return self.tgt_tokens[-1:] == (EOS,)
 
+    @property
+    def prefix_len(self) -> int:
+        """Number of leading steps whose word was given (all of them in forced mode)."""
+        n = 0
+        while n < len(self.forced) and self.forced[n]:
+            n += 1
+        return n
+
     def check_step(self, t: int) -> None:
         """ValueError unless t is an output step of this trace (0-based)."""
         if not 0 <= t < self.num_steps:
             raise ValueError(f"step {t} is out of range: the trace has steps 0..{self.num_steps - 1}")
 
 
+def _check_chars(text: str, what: str) -> None:
+    if len(text) > MAX_INPUT_CHARS:
+        raise ValueError(f"the {what} has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}")
+
+
 def source_ids(bundle: Bundle, sentence: str) -> tuple[list[str], list[int]]:
     """Tokenise and encode; ValueError with a readable message for empty or over-long input."""
+    _check_chars(sentence, "English sentence")
     tokens = tokenize_en(sentence)
     if not tokens:
         raise ValueError("there is no English word in the input")
     if len(tokens) > MAX_SOURCE_TOKENS:
         raise ValueError(f"the input has {len(tokens)} words; the limit is {MAX_SOURCE_TOKENS}")
     return tokens, bundle.src_vocab.encode(tokens)
+
+
+def french_words(text: str | Sequence[str], what: str = "forced French sentence") -> list[str]:
+    """A forced target or prefix -> French tokens as the training data was tokenised.
+
+    A string is tokenised; a sequence of words has each word tokenised (so "l'homme" becomes
+    "l'", "homme", as in training). ValueError over MAX_INPUT_CHARS or MAX_TARGET_TOKENS.
+    """
+    joined = text if isinstance(text, str) else " ".join(text)
+    _check_chars(joined, what)
+    words = tokenize_fr(text) if isinstance(text, str) else [p for w in text for p in tokenize_fr(w)]
+    if len(words) > MAX_TARGET_TOKENS:
+        raise ValueError(f"the {what} has {len(words)} words; the limit is {MAX_TARGET_TOKENS}")
+    return words
+
+
+def forced_tokens(vocab: Vocab, words: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Ids of forced words and the form to show: the model's own word (lowercase, display case:
+    "Je" -> "je", as the model writes it) when known, the word as typed when it is <unk>."""
+    ids = vocab.encode(words)
+    shown = [w if i == UNK_ID else vocab.decode([i])[0] for w, i in zip(words, ids)]
+    return ids, shown
 
 
 def encode(bundle: Bundle, ids: Sequence[int]) -> Encoded:
@@ -88,8 +202,30 @@ def allowed_mask(src_len: int, blocked: Sequence[int]) -> torch.Tensor:
     return allowed
 
 
+def length_normalised(score: float, length: int, penalty: str | float) -> float:
+    """Score of a finished hypothesis of `length` words (with <eos>) for ranking.
+
+    "none": the sum of log-probs; "average": divided by length; a float alpha: divided by
+    GNMT's ((5 + length) / 6) ** alpha (Wu et al. 2016).
+    """
+    if penalty == "none":
+        return score
+    if penalty == "average":
+        return score / length
+    return score / (((5 + length) / 6) ** float(penalty))
+
+
+def _check_penalty(penalty: str | float) -> None:
+    if isinstance(penalty, str):
+        if penalty not in LENGTH_PENALTIES:
+            raise ValueError(f"unknown length penalty {penalty!r}; choose one of "
+                             f"{', '.join(LENGTH_PENALTIES)}, or a number alpha >= 0")
+    elif isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or not 0 <= penalty < math.inf:
+        raise ValueError(f"length penalty alpha must be a number >= 0, got {penalty!r}")
+
+
 def _step_log_probs(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed) -> tuple:
-    """One decoder step for a batch of hypotheses: y (N, 1), h (1, N, H) -> log-probs (N, V), h."""
+    """One decoder step through the model's modules: y (N, 1), h (1, N, H) -> log-probs (N, V), h."""
     dec = bundle.model.decoder(y, h, enc, allowed)
     return bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
 
@@ -101,7 +237,7 @@ def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, a
 
 
 def greedy_ids(bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int) -> list[int]:
-    """Most probable word at each step until <eos> (included) or max_len."""
+    """Reference greedy search through the model's modules: the best word until <eos> or max_len."""
     y, h, out = torch.tensor([[BOS_ID]]), enc.dec_h0, []
     for _ in range(max_len):
         nxt, h = _step_best(bundle, y, h, enc, allowed)
@@ -116,7 +252,8 @@ def greedy_ids(bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_l
 def beam_ids(
     bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int, beam: int
 ) -> list[tuple[list[int], float]]:
-    """Beam search; returns finished hypotheses (ids ending in <eos>, mean log-prob), best first."""
+    """Reference beam search through the model's modules (the tests check the traced search against
+    it); returns finished hypotheses (ids ending in <eos>, mean log-prob), best first."""
     hyps: list[tuple[list[int], float]] = [([], 0.0)]
     h = enc.dec_h0  # (1, N, H), one column per live hypothesis
     finished: list[tuple[list[int], float]] = []
@@ -162,11 +299,18 @@ def _prepare(bundle: Bundle, sentence: str, blocked: Sequence[int]) -> _Source:
     return _Source(sentence, tokens, ids, encode(bundle, ids), allowed, tuple(sorted(set(blocked))))
 
 
+def _as_np(t: torch.Tensor | None) -> np.ndarray | None:
+    return None if t is None else t.numpy().astype(np.float64)
+
+
 def record(
     bundle: Bundle, src: _Source, tgt_ids: list[int], mode: str,
     tgt_words: Sequence[str] | None = None, alternatives: tuple = (),
 ) -> Trace:
-    """Run the decoder over tgt_ids (ending with <eos>) in one forced pass and record every step."""
+    """Run the model's decoder over tgt_ids (ending with <eos>) in one forced pass and record every step.
+
+    Forced decoding uses it; the tests use it as the reference for the in-loop record.
+    """
     enc, allowed = src.enc, src.allowed
     tgt_in = torch.tensor([[BOS_ID] + tgt_ids[:-1]])  # (1, T)
     dec = bundle.model.decoder(tgt_in, enc.dec_h0, enc, allowed)
@@ -174,50 +318,213 @@ def record(
     top = torch.topk(probs, TOP_K, dim=-1)  # (T, K)
     vocab = bundle.tgt_vocab
     words = list(tgt_words) + [EOS] if tgt_words is not None else vocab.decode(tgt_ids)
-    as_np = lambda t: None if t is None else t[0].numpy().astype(np.float64)  # noqa: E731
+    first = lambda t: None if t is None else _as_np(t[0])  # noqa: E731
     return Trace(
         scorer=bundle.scorer, mode=mode, source=src.sentence,
         src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
         tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in tgt_ids),
         translation=detokenize_fr(words[:-1] if words[-1:] == [EOS] else words),
-        enc_out=as_np(enc.enc_out), dec_states=as_np(dec.dec_h),
-        scores=as_np(dec.scores), weights=as_np(dec.weights), contexts=as_np(dec.context),
+        enc_out=first(enc.enc_out), dec_states=first(dec.dec_h),
+        scores=first(dec.scores), weights=first(dec.weights), contexts=first(dec.context),
         topk_tokens=tuple(tuple(vocab.decode(row)) for row in top.indices.tolist()),
         topk_probs=top.values.numpy().astype(np.float64),
         chosen_probs=probs[torch.arange(len(tgt_ids)), torch.tensor(tgt_ids)].numpy().astype(np.float64),
         blocked=src.blocked, alternatives=alternatives,
+        forced=(mode == "forced",) * len(words), stop_reason="eos" if words[-1:] == [EOS] else "length",
+    )
+
+
+@dataclass
+class _Search:
+    """What the decoding loop leaves behind: the step records and the hypothesis nodes."""
+
+    steps: list[tuple[Step, list]]  # per step: the batched Step and each row's top-K (log-prob, id)
+    parent: list[int] = field(default_factory=list)  # per node
+    token: list[int] = field(default_factory=list)
+    logp: list[float] = field(default_factory=list)
+    cum: list[float] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    where: list[tuple[int, int]] = field(default_factory=list)  # (step, row) of the record that chose it
+
+    def add(self, parent: int, token: int, logp: float, cum: float, status: str, where: tuple[int, int]) -> int:
+        self.parent.append(parent)
+        self.token.append(token)
+        self.logp.append(logp)
+        self.cum.append(cum)
+        self.status.append(status)
+        self.where.append(where)
+        return len(self.parent) - 1
+
+    def path(self, node: int) -> list[int]:
+        out = []
+        while node >= 0:
+            out.append(node)
+            node = self.parent[node]
+        return out[::-1]
+
+
+def _search(
+    fd: FastDecoder, keys: Keys, h0: torch.Tensor, prefix: Sequence[int], beam: int, max_len: int
+) -> tuple[_Search, list[int]]:
+    """Force `prefix`, then greedy (beam == 1) or beam search until <eos> or max_len steps.
+
+    Each step is recorded as it is decoded. Returns the search and its result nodes: the
+    finished hypotheses in the order they finished, or the live ones if none finished.
+    """
+    s = _Search([])
+    live, h = [-1], h0  # node ids of the live hypotheses; their states (N, H)
+    y = torch.tensor([BOS_ID])  # (N,)
+    finished: list[int] = []
+    for t in range(max_len):
+        step = fd.step(y, h, keys)
+        forcing = t < len(prefix)
+        tops = fd.top_words(step, TOP_K, 0 if forcing else beam, _NEVER_EMIT)
+        s.steps.append((step, [top for top, _, _ in tops]))
+        if forcing:  # one hypothesis
+            tok = prefix[t]
+            lp = fd.word_log_prob(step, 0, tok, tops[0][2])
+            base = s.cum[live[0]] if live[0] >= 0 else 0.0
+            live = [s.add(live[0], tok, lp, base + lp, "forced", (t, 0))]
+            y, h = torch.tensor([tok]), step.dec_h
+            continue
+        cands = []  # (cumulative log-prob, node)
+        for r, (_, sel, _) in enumerate(tops):
+            base = s.cum[live[r]] if live[r] >= 0 else 0.0
+            for lp, tok in sel:
+                cands.append((base + lp, s.add(live[r], tok, lp, base + lp, "pruned", (t, r))))
+        cands.sort(key=lambda c: -c[0])  # stable: ties keep row, then rank order
+        new_live = []
+        for _, node in cands[:beam]:
+            if s.token[node] == EOS_ID:
+                s.status[node] = "finished"
+                finished.append(node)
+            else:
+                s.status[node] = "kept"
+                new_live.append(node)
+        if len(finished) >= beam or not new_live:
+            live = new_live
+            break
+        rows = [s.where[n][1] for n in new_live]
+        h = step.dec_h if rows == [0] and step.dec_h.size(0) == 1 else step.dec_h[rows]  # (N', H)
+        y = torch.tensor([s.token[n] for n in new_live])
+        live = new_live
+    return s, finished or [n for n in live if n >= 0]
+
+
+def _trace_of(
+    bundle: Bundle, src: _Source, keys: Keys, s: _Search, node: int, mode: str,
+    prefix_shown: Sequence[str], **extra,
+) -> Trace:
+    """The Trace of the hypothesis ending at `node`, gathered from the records made while decoding."""
+    path = s.path(node)
+    vocab = bundle.tgt_vocab
+    ids = [s.token[n] for n in path]
+    words = list(prefix_shown[: len(path)]) + vocab.decode(ids[len(prefix_shown):])
+    steps = [s.steps[s.where[n][0]] for n in path]
+    rows = [s.where[n][1] for n in path]
+
+    def gather(name: str) -> np.ndarray | None:
+        parts = [getattr(st, name) for st, _ in steps]
+        if parts[0] is None:
+            return None
+        if all(p.size(0) == 1 for p in parts):
+            return _as_np(torch.cat(parts))  # (T, ·)
+        return _as_np(torch.stack([p[r] for p, r in zip(parts, rows)]))  # (T, ·)
+
+    tops = [top[r] for (_, top), r in zip(steps, rows)]
+    finished = ids[-1:] == [EOS_ID]
+    return Trace(
+        scorer=bundle.scorer, mode=mode, source=src.sentence,
+        src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
+        tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in ids),
+        translation=detokenize_fr(words[:-1] if finished else words),
+        enc_out=_as_np(keys.enc_out), dec_states=gather("dec_h"),
+        scores=gather("scores"), weights=gather("weights"), contexts=gather("context"),
+        topk_tokens=tuple(tuple(vocab.decode([i for _, i in top])) for top in tops),
+        topk_probs=np.exp(np.array([[lp for lp, _ in top] for top in tops], dtype=np.float64)),
+        chosen_probs=np.exp(np.array([s.logp[n] for n in path], dtype=np.float64)),
+        blocked=src.blocked, forced=tuple(s.status[n] == "forced" for n in path),
+        stop_reason="eos" if finished else "length", **extra,
     )
 
 
 @torch.inference_mode()
 def trace_translation(
     bundle: Bundle, sentence: str, *, beam: int = 1, target: str | None = None,
-    blocked: Sequence[int] = (), max_len: int | None = None,
+    prefix: str | Sequence[str] | None = None, blocked: Sequence[int] = (), max_len: int | None = None,
+    length_penalty: str | float = "average", hypothesis: int = 0,
 ) -> Trace:
     """Translate (greedy when beam == 1, else beam search) or force `target`, and trace every step.
 
     Args:
         bundle: a loaded model.
-        sentence: English text; ValueError if it has no words or more than MAX_SOURCE_TOKENS.
+        sentence: English text; ValueError if empty, over MAX_INPUT_CHARS characters or
+            MAX_SOURCE_TOKENS words.
         beam: beam width; 1 is greedy.
-        target: a French sentence to force (teacher forcing) instead of decoding.
+        target: a French sentence to force (teacher forcing) instead of decoding; mode "forced".
+        prefix: French words the output must start with (a string is tokenised); they are forced,
+            then decoding (greedy or beam) continues to <eos>. The trace keeps mode "greedy" or
+            "beam"; `forced` marks the prefix steps. Unknown words go in as <unk>.
         blocked: source positions attention may not look at.
-        max_len: most output words; default 2 * S + 10.
+        max_len: most output steps, <eos> included; default default_max_len(S) (at least one
+            step more than the prefix). `stop_reason` says "length" when decoding was cut.
+        length_penalty: ranking of finished beam hypotheses: "average" (sum of log-probs / length),
+            "none" (the sum) or a float alpha (GNMT, sum / ((5 + length) / 6) ** alpha).
+        hypothesis: beam only: trace the hypothesis of this rank (0 = the best) instead.
+    Returns:
+        A Trace; in beam mode with beam_tree and alternatives (every result hypothesis, ranked).
     """
-    src = _prepare(bundle, sentence, blocked)
+    if target is not None and prefix is not None:
+        raise ValueError("give a forced French sentence or a prefix, not both")
+    if not isinstance(beam, int) or beam < 1:
+        raise ValueError(f"beam width must be a whole number >= 1, got {beam!r}")
+    _check_penalty(length_penalty)
     if target is not None:
-        words = tokenize_fr(target)
-        if not words:
+        _check_chars(target, "forced French sentence")
+    prefix_words = french_words(prefix, "French prefix") if prefix is not None else []
+    target_words = french_words(target) if target is not None else None
+    src = _prepare(bundle, sentence, blocked)
+    vocab = bundle.tgt_vocab
+    if target_words is not None:
+        if not target_words:
             raise ValueError("the forced French sentence has no words")
-        return record(bundle, src, bundle.tgt_vocab.encode(words) + [EOS_ID], "forced", tgt_words=words)
-    max_len = max_len or 2 * len(src.ids) + 10
-    if beam <= 1:
-        return record(bundle, src, greedy_ids(bundle, src.enc, src.allowed, max_len), "greedy")
-    hyps = beam_ids(bundle, src.enc, src.allowed, max_len, beam)
-    alts = tuple((detokenize_fr(bundle.tgt_vocab.decode(ids[:-1] if ids[-1] == EOS_ID else ids)), round(s, 4))
-                 for ids, s in hyps)
-    best = hyps[0][0] if hyps[0][0][-1] == EOS_ID else hyps[0][0] + [EOS_ID]
-    return record(bundle, src, best, "beam", alternatives=alts)
+        ids, shown = forced_tokens(vocab, target_words)
+        return record(bundle, src, ids + [EOS_ID], "forced", tgt_words=shown)
+    prefix_ids, prefix_shown = forced_tokens(vocab, prefix_words)
+    limit = max(max_len or default_max_len(len(src.ids)), len(prefix_ids) + 1)
+    fd = fast_decoder(bundle.model)
+    keys = fd.keys(src.enc.enc_out[0], None if src.allowed is None else src.allowed[0])
+    s, results = _search(fd, keys, src.enc.dec_h0[0], prefix_ids, beam, limit)
+    if beam == 1:
+        if hypothesis != 0:
+            raise ValueError("hypothesis picks a beam-search result; use beam > 1")
+        return _trace_of(bundle, src, keys, s, results[0], "greedy", prefix_shown)
+    scored = sorted(((length_normalised(s.cum[n], len(s.path(n)), length_penalty), n) for n in results),
+                    key=lambda x: -x[0])
+    if not 0 <= hypothesis < len(scored):
+        raise ValueError(f"hypothesis {hypothesis} is out of range: beam search kept "
+                         f"{len(scored)} (0..{len(scored) - 1})")
+    tree = BeamTree(
+        beam=beam, length_penalty=length_penalty,
+        nodes=tuple(BeamNode(i, s.parent[i], len(s.path(i)) - 1, tok, s.token[i], s.logp[i], s.cum[i], s.status[i])
+                    for i, tok in enumerate(_node_words(vocab, s, prefix_shown))),
+        ranked=tuple(n for _, n in scored), ranked_scores=tuple(sc for sc, _ in scored),
+    )
+    alts = tuple((detokenize_fr(_words(vocab, s, n, prefix_shown)), round(sc, 4)) for sc, n in scored)
+    return _trace_of(bundle, src, keys, s, scored[hypothesis][1], "beam", prefix_shown,
+                     alternatives=alts, beam_tree=tree, hypothesis=hypothesis)
+
+
+def _node_words(vocab: Vocab, s: _Search, prefix_shown: Sequence[str]) -> list[str]:
+    return [prefix_shown[s.where[i][0]] if st == "forced" else vocab.decode([tok])[0]
+            for i, (tok, st) in enumerate(zip(s.token, s.status))]
+
+
+def _words(vocab: Vocab, s: _Search, node: int, prefix_shown: Sequence[str]) -> list[str]:
+    """A hypothesis's words without <eos>."""
+    ids = [s.token[n] for n in s.path(node)]
+    words = list(prefix_shown[: len(ids)]) + vocab.decode(ids[len(prefix_shown):])
+    return words[:-1] if ids[-1:] == [EOS_ID] else words
 
 
 @torch.inference_mode()
@@ -230,7 +537,7 @@ def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None =
     width = max(len(i) for i in ids)
     src = torch.tensor([i + [PAD_ID] * (width - len(i)) for i in ids])  # (B, S)
     enc = bundle.model.encoder(src, torch.tensor([len(i) for i in ids]))
-    limits = torch.tensor([max_len or 2 * len(i) + 10 for i in ids])  # (B,) as trace_translation
+    limits = torch.tensor([max_len or default_max_len(len(i)) for i in ids])  # (B,) as trace_translation
     y, h = torch.full((len(ids), 1), BOS_ID), enc.dec_h0  # (B, 1), (1, B, H)
     out = torch.full((len(ids), int(limits.max())), PAD_ID)  # (B, max_len)
     done = torch.zeros(len(ids), dtype=torch.bool)

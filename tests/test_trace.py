@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from attnviz.attention import SCORERS, attend, make_scorer
-from attnviz.trace import MAX_SOURCE_TOKENS, greedy_batch, trace_translation
+from attnviz.trace import MAX_SOURCE_TOKENS, default_max_len, greedy_batch, trace_translation
 
 SENTENCES = ["The white car.", "I don't like cats.", "Tom's house is small and the dog is big."]
 
@@ -18,7 +18,8 @@ def _softmax(x):
 def test_weights_are_the_softmax_of_scores_and_context_their_weighted_sum(tiny_bundle, sentence):
     t = trace_translation(tiny_bundle, sentence)
     assert t.finished == (t.tgt_tokens[-1] == "<eos>") and len(t.src_tokens) == t.enc_out.shape[0]
-    assert t.finished or t.num_steps == 2 * len(t.src_tokens) + 10  # cut at the default max_len
+    assert t.finished or t.num_steps == default_max_len(len(t.src_tokens))  # cut at the default max_len
+    assert t.stop_reason == ("eos" if t.finished else "length") and t.forced == (False,) * t.num_steps
     arrays = [a for a in (t.enc_out, t.dec_states, t.scores, t.weights, t.contexts, t.topk_probs) if a is not None]
     assert all(np.isfinite(a).all() for a in arrays)
     if t.scorer == "none":
