@@ -1,12 +1,340 @@
-"""Lesson: a guided tour of attention with the real model (being built)."""
+"""Lesson: a guided tour of attention in eight stages with the real models; predict first, then see.
+
+The script (sentences, models, questions, scoring) is attnviz/lesson.py; the words are in
+messages/<lang>/lesson.toml. The stage (1-based) is kept in st.session_state["stage"], the name a
+`stage` query parameter would have. Back/Next are the buttons "lesson_prev" / "lesson_next".
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
 
 import streamlit as st
 
-from ..i18n import messages
+from .. import figures
+from .. import lesson as script
+from ..explain import code, md_escape
+from ..i18n import Messages, messages
 from ..state import Settings
-from .common import Traces
+from ..trace import Trace
+from ..vocab import EOS
+from .common import Traces, show_figure
+
+STAGE = "stage"  # session key: the stage on screen, 1-based
+GUESSES = "lesson_guesses"  # session key: stage key -> the option the student picked
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What one stage draws from: settings, messages, its traces and question, and the student's pick."""
+
+    s: Settings
+    m: Messages
+    stage: script.Stage
+    traces: dict[str, Trace]
+    cards: dict
+    question: script.Question | None
+    guess: int | None
+
+    @property
+    def main(self) -> Trace:
+        return script.main_trace(self.stage, self.traces)
+
+    @property
+    def big(self) -> bool:
+        return self.s.present
+
+    def say(self, name: str, **fields) -> str:
+        return self.m(f"lesson.{self.stage.key}.{name}", **fields)
+
+
+def _go(n: int) -> None:
+    st.session_state[STAGE] = n
+
+
+def _guess(key: str, option: int) -> None:
+    st.session_state[GUESSES] = {**st.session_state.get(GUESSES, {}), key: option}
+
+
+def _restart() -> None:
+    st.session_state.update({STAGE: 1, GUESSES: {}})
+
+
+def stage_traces(s: Settings, traces: Traces, stage: script.Stage) -> dict[str, Trace]:
+    """The stage's traces (see lesson.needs), each from a copy of the settings with the stage's sentence."""
+    base = replace(s, sentence=stage.sentence, beam=1, force="", prefix="", hide=())
+    return {role: traces.get(replace(base, model=need.scorer, hide=need.blocked), need.scorer)
+            for role, need in script.needs(stage, list(traces.models)).items()}
+
+
+def screen(s: Settings, traces: Traces, stage: script.Stage) -> Screen:
+    found = stage_traces(s, traces, stage)
+    question = script.question_for(stage, found, traces.cards)
+    guess = st.session_state.get(GUESSES, {}).get(stage.key)
+    guess = guess if question is not None and guess is not None and 0 <= guess < len(question.options) else None
+    return Screen(s, messages(s.lang), stage, found, traces.cards, question, guess)
 
 
 def draw(s: Settings, traces: Traces) -> None:
-    st.info(messages(s.lang)("views.lesson"))
+    m = messages(s.lang)
+    ss = st.session_state
+    n, stage = script.stage_at(ss.get(STAGE, 1))
+    ss[STAGE] = n
+    try:
+        script.attention_model(list(traces.models))
+    except ValueError:
+        st.warning(m("lesson.no_attention_model"))
+        return
+    nav(m, n, stage)
+    try:
+        sc = screen(s, traces, stage)
+    except ValueError as e:  # the core's reasons are written for people
+        st.warning(m("lesson.cannot", reason=md_escape(str(e))))
+        return
+    STAGES[stage.key](sc)
+    right, made = tally(s, traces)
+    if n == len(script.STAGES) and (sc.question is None or sc.guess is not None):
+        st.success(m("lesson.end", made=made, right=right) if made else m("lesson.end_none"))
+        st.button(m("lesson.restart"), key="lesson_restart", on_click=_restart)
+
+
+def nav(m: Messages, n: int, stage: script.Stage) -> None:
+    """Progress, the running tally's place, and Back / Next."""
+    total = len(script.STAGES)
+    title = m(f"lesson.{stage.key}.title")
+    left, back, nxt = st.columns([8, 1.3, 1.3], vertical_alignment="bottom")
+    left.progress(n / total, text=m("lesson.progress", n=n, total=total, title=title))
+    back.button(m("lesson.prev"), key="lesson_prev", on_click=_go, args=(n - 1,), disabled=n <= 1, width="stretch")
+    nxt.button(m("lesson.next"), key="lesson_next", on_click=_go, args=(n + 1,), disabled=n >= total,
+               type="primary", width="stretch")
+    st.subheader(title)
+
+
+def tally(s: Settings, traces: Traces) -> tuple[int, int]:
+    """The running tally, shown on every stage: predictions made so far and how many were right."""
+    m = messages(s.lang)
+    guesses = st.session_state.get(GUESSES, {})
+    questions = {}
+    for stage in script.STAGES:
+        if stage.key in guesses:
+            try:
+                q = script.question_for(stage, stage_traces(s, traces, stage), traces.cards)
+            except ValueError:
+                continue
+            if q is not None:
+                questions[stage.key] = q
+    right, made = script.tally(questions, guesses)
+    st.caption(m("lesson.tally", right=right, made=made) if made else m("lesson.tally_none"))
+    return right, made
+
+
+# ---------------------------------------------------------------- predict, then reveal
+
+
+def option_label(sc: Screen, option: str) -> str:
+    return sc.m(f"scorers.{option}") if sc.question.kind == "scorer" else option
+
+
+def shown(sc: Screen, option: str) -> str:
+    """An option in running text: a word as code, a translation in quotes, a model by its name."""
+    if sc.question.kind == "translation":
+        return md_escape(option)
+    if sc.question.kind == "scorer":
+        return f"**{md_escape(sc.m(f'scorers.{option}'))}**"
+    return code("<eos>" if option == EOS else option)
+
+
+def predict(sc: Screen, **fields) -> bool:
+    """The question and one button per option until the student picks; then the graded reveal.
+
+    Returns whether the answer is revealed.
+    """
+    q = sc.question
+    if q is None:
+        return True
+    if sc.guess is None:
+        st.markdown(sc.m("lesson.predict", prompt=sc.say("prompt", **fields)))
+        wide = q.kind == "translation" or len(q.options) > 6
+        cols = [st.container() for _ in q.options] if wide else st.columns(len(q.options))
+        for i, (col, option) in enumerate(zip(cols, q.options)):
+            col.button(option_label(sc, option), key=f"lesson_{sc.stage.key}_{i}", on_click=_guess,
+                       args=(sc.stage.key, i), help=sc.m("lesson.predict_help"), width="stretch")
+        return False
+    g = script.grade(q, sc.guess)
+    values = dict(guess=shown(sc, q.options[g.guess]), best=shown(sc, q.options[q.answer]),
+                  guess_value=g.value, best_value=g.best)
+    verdict = "right" if g.correct else "unranked" if g.value is None and q.kind == "next_word" else "wrong"
+    text = sc.m(f"lesson.reveal.{q.kind}_{verdict}", **values)
+    (st.success if g.correct else st.warning)(text)
+    return True
+
+
+# ---------------------------------------------------------------- the stages
+
+
+def fig(spec, key: str) -> None:
+    show_figure(spec, key=f"lesson-{key}")
+
+
+def sentence_line(sc: Screen, trace: Trace) -> None:
+    st.markdown(sc.m("lesson.sentence", sentence=code(trace.source)) + "  \n"
+                + sc.m("lesson.translation", translation=f"**{md_escape(trace.translation)}**"))
+
+
+def written(trace: Trace, t: int) -> str:
+    return code(" ".join(trace.tgt_tokens[:t])) if t else "—"
+
+
+def draw_plain(sc: Screen) -> None:
+    none, att = sc.main, sc.traces["attention"]
+    left, right = st.columns([5, 6], gap="large")
+    att_name = sc.m(f"scorers.{att.scorer}")
+    with left:
+        st.markdown(sc.say("body", words=script.word_count(none.source), att=f"**{md_escape(att_name)}**"))
+        st.markdown(f"{code(none.source)}")
+        st.markdown(sc.say("none_line", translation=md_escape(none.translation)) + "  \n"
+                    + sc.say("att_line", model=md_escape(att_name), translation=md_escape(att.translation)))
+        bucket = script.length_bucket(none.source)
+        by_none = script.bleu_by_length(sc.cards, none.scorer)
+        by_att = script.bleu_by_length(sc.cards, att.scorer)
+        test = script.metric(sc.cards, att.scorer, "test_sentences")
+        if bucket in by_none and bucket in by_att and "1-4" in by_none and "1-4" in by_att and test:
+            st.markdown(sc.say("measured", test=f"{int(test):,}", bucket=bucket, none_bleu=by_none[bucket],
+                               att_bleu=by_att[bucket], att=f"**{md_escape(att_name)}**",
+                               none_short=by_none["1-4"], att_short=by_att["1-4"]))
+    with right:
+        cards = {k: sc.cards[k] for k in (att.scorer, none.scorer)}
+        if figures.bleu_by_length_frame(cards).empty:
+            st.info(sc.m("lesson.unmeasured"))
+        else:
+            st.altair_chart(figures.bleu_by_length_chart(cards, sc.m), width="stretch")
+
+
+def draw_handover(sc: Screen) -> None:
+    tr = sc.main
+    left, right = st.columns([5, 6], gap="large")
+    left.markdown(sc.say("body", words=len(tr.src_tokens), sentence=code(tr.source), hidden=tr.enc_out.shape[1],
+                         last=code(tr.src_tokens[-1])))
+    with right:
+        fig(figures.mark_last_state(figures.encoder_states_figure(tr, m=sc.m, big=sc.big), sc.m), "handover")
+
+
+def draw_look(sc: Screen) -> None:
+    tr = sc.main
+    t = script.focus_step(sc.stage, tr)
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        st.markdown(sc.say("body", sentence=code(tr.source), written=written(tr, t), hidden=tr.enc_out.shape[1],
+                           words=len(tr.src_tokens)))
+        revealed = predict(sc)
+        if revealed:
+            st.markdown(sc.say("after", next=code(tr.tgt_tokens[t])))
+    with right:
+        if revealed:
+            fig(figures.lesson_weights_figure(tr, t, m=sc.m, guess=sc.guess, big=sc.big), "look-weights")
+        else:
+            fig(figures.encoder_states_figure(tr, m=sc.m, big=sc.big), "look-states")
+
+
+def draw_score(sc: Screen) -> None:
+    tr = sc.main
+    t = script.focus_step(sc.stage, tr)
+    scores = tr.scores[t]
+    allowed = [j for j in range(len(tr.src_tokens)) if j not in tr.blocked]
+    top, low = max(allowed, key=lambda j: scores[j]), min(allowed, key=lambda j: scores[j])
+    hidden = tr.enc_out.shape[1]
+    left, right = st.columns([5, 6], gap="large")
+    left.markdown(sc.say("body", words=len(tr.src_tokens), formula=sc.say(f"formula_{tr.scorer}", hidden=hidden),
+                         written=written(tr, t), top=code(tr.src_tokens[top]), top_score=float(scores[top]),
+                         low=code(tr.src_tokens[low]), low_score=float(scores[low])))
+    with right:
+        fig(figures.lesson_scores_figure(tr, t, m=sc.m, big=sc.big), "score")
+
+
+def draw_weigh(sc: Screen) -> None:
+    tr = sc.main
+    t = script.focus_step(sc.stage, tr)
+    top = script.looked_at(tr, t)
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        st.markdown(sc.say("body", top=code(tr.src_tokens[top])))
+        st.latex(script.softmax_latex(tr, t, top))
+        st.markdown(sc.say("after", words=len(tr.src_tokens), hidden=tr.enc_out.shape[1],
+                           top=code(tr.src_tokens[top]), top_weight=float(tr.weights[t][top])))
+        if predict(sc):
+            guess = sc.question.options[sc.guess] if sc.guess is not None else None
+            fig(figures.lesson_topk_figure(tr, t, m=sc.m, guess=guess, big=sc.big), "weigh-topk")
+    with right:
+        fig(figures.lesson_weights_figure(tr, t, m=sc.m, big=sc.big), "weigh-weights")
+        fig(figures.context_figure(tr, t, m=sc.m, big=sc.big), "weigh-context")
+
+
+def draw_reorder(sc: Screen) -> None:
+    tr = sc.main
+    t = script.focus_step(sc.stage, tr)
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        st.markdown(sc.say("body", sentence=code(tr.source), translation=f"**{md_escape(tr.translation)}**"))
+        revealed = predict(sc, focus=code(tr.tgt_tokens[t]))
+        cross = script.crossing(tr, sc.stage)
+        if revealed and cross:
+            st.markdown(sc.say("crossed" if cross["crossed"] else "straight",
+                               noun=code(tr.src_tokens[cross["noun"]]), adj=code(tr.src_tokens[cross["adj"]]),
+                               noun_fr=code(tr.tgt_tokens[cross["noun_step"]]),
+                               adj_fr=code(tr.tgt_tokens[cross["adj_step"]]),
+                               noun_weight=cross["noun_weight"], adj_weight=cross["adj_weight"],
+                               noun_pos=cross["noun"] + 1, adj_pos=cross["adj"] + 1))
+    with right:
+        if revealed:
+            cells = [(cross["noun_step"], cross["noun"]), (cross["adj_step"], cross["adj"])] if cross else []
+            guess = (t, sc.guess) if sc.guess is not None else None
+            spec = figures.mark_cells(figures.attention_heatmap(tr, m=sc.m, big=sc.big), cells, guess)
+        else:
+            spec = figures.mark_cells(figures.attention_heatmap(tr, upto=t, m=sc.m, big=sc.big), blank_row=t)
+        fig(spec, "reorder")
+
+
+def draw_hide(sc: Screen) -> None:
+    hidden_tr, plain = sc.main, sc.traces.get("alt0", sc.main)
+    words = ", ".join(code(hidden_tr.src_tokens[i]) for i in hidden_tr.blocked)
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        st.markdown(sc.say("body", sentence=code(plain.source), plain=f"**{md_escape(plain.translation)}**",
+                           hidden=words))
+        revealed = predict(sc, hidden=words)
+        if revealed:
+            st.markdown(sc.say("after", hidden=words, translation=f"**{md_escape(hidden_tr.translation)}**"))
+    with right:
+        fig(figures.attention_heatmap(plain, title=sc.say("before_title"), m=sc.m, big=sc.big), "hide-before")
+        if revealed:
+            title = sc.say("after_title", word=", ".join(hidden_tr.src_tokens[i] for i in hidden_tr.blocked))
+            fig(figures.attention_heatmap(hidden_tr, title=title, m=sc.m, big=sc.big), "hide-after")
+
+
+def draw_scorers(sc: Screen) -> None:
+    tr = sc.main
+    names = list(sc.traces)
+    st.markdown(sc.say("body", sentence=code(tr.source)))
+    for col, name in zip(st.columns(len(names)), names):
+        with col:
+            st.markdown(f"**{md_escape(sc.m(f'scorers.{name}'))}**: {md_escape(sc.traces[name].translation)}")
+            fig(figures.attention_heatmap(sc.traces[name], m=sc.m, big=sc.big, cell_text=False), f"scorers-{name}")
+    test = script.metric(sc.cards, tr.scorer, "test_sentences")
+    if sc.question is None:
+        st.info(sc.m("lesson.unmeasured"))
+        return
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        revealed = predict(sc, test=f"{int(test or 0):,}")
+        if revealed:
+            st.markdown(sc.say("after", test=f"{int(test or 0):,}"))
+    if revealed:
+        with right:
+            guess = sc.question.options[sc.guess] if sc.guess is not None else None
+            fig(figures.lesson_quality_figure(sc.cards, m=sc.m, guess=guess, big=sc.big), "scorers-quality")
+
+
+STAGES: dict[str, Callable[[Screen], None]] = {
+    "plain": draw_plain, "handover": draw_handover, "look": draw_look, "score": draw_score, "weigh": draw_weigh,
+    "reorder": draw_reorder, "hide": draw_hide, "scorers": draw_scorers,
+}
