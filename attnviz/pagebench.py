@@ -314,10 +314,12 @@ class RunResult:
 class Session:
     """One browser tab, speaking Streamlit's protocol over a websocket."""
 
-    def __init__(self, url: str, number: int, query: dict | None = None):
+    def __init__(self, url: str, number: int, query: dict | None = None, headers: dict | None = None):
         self.ws_url = url.replace("http://", "ws://", 1) + "/_stcore/stream"
         self.number = number
         self.query = query or {}
+        self.headers = headers or {}  # e.g. the affinity cookie of deploy/serve's nginx
+        self.response_headers: dict = {}
         self.widgets: dict[str, Widget] = {}
         self.states: dict[str, object] = {}  # widget id -> WidgetState proto we keep sending
         self.page_hash = ""
@@ -327,7 +329,9 @@ class Session:
     async def connect(self) -> RunResult:
         import websockets
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
-                                           open_timeout=RUN_TIMEOUT, ping_interval=None)
+                                           open_timeout=RUN_TIMEOUT, ping_interval=None,
+                                           additional_headers=self.headers or None)
+        self.response_headers = dict(self.ws.response.headers) if self.ws.response else {}
         return await self.rerun(query_string=urllib.parse.urlencode(self.query))
 
     async def close(self) -> None:
@@ -451,6 +455,16 @@ class Session:
             self.states[st.id] = st
         # a fragment run only when the widget is in a fragment and nothing outside it changed
         return await self.rerun(trigger=st if one_shot else None, fragment_id=fragment_id)
+
+
+def first_get(url: str, headers: dict | None = None, timeout: float = 10):
+    """GET the page as a browser's first request does: (status, response headers, cookies set)."""
+    req = urllib.request.Request(url + "/", headers=headers or {})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        r.read()
+        cookies = dict(c.split(";", 1)[0].strip().split("=", 1) for c in r.headers.get_all("Set-Cookie") or []
+                       if "=" in c.split(";", 1)[0])
+        return r.status, r.headers, cookies
 
 
 # ---------------------------------------------------------------- the benchmark
