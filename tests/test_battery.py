@@ -99,14 +99,15 @@ def test_cli_gives_one_valid_record_per_line_and_loses_nothing(tmp_path):
     assert translated >= N // 3
 
 
-def test_cli_table_mode_survives_the_same_file_with_beam_and_block(tmp_path):
+def test_cli_table_mode_survives_the_same_file_with_beam_and_block_on_every_model(tmp_path):
     lines = [s.replace("\n", " ").replace("\r", " ") or " " for s in INPUTS[::4]]
     f = tmp_path / "odd.txt"
     f.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass"))
-    r = subprocess.run([sys.executable, "-m", "attnviz", "translate", "--input", str(f), "--scorer", "dot",
-                        "--beam", "2", "--block", "1"], capture_output=True, timeout=300)
+    r = subprocess.run([sys.executable, "-m", "attnviz", "translate", "--input", str(f), "--beam", "2",
+                        "--block", "1"], capture_output=True, timeout=300)
     out, err = r.stdout.decode("utf-8"), r.stderr.decode("utf-8")
     assert r.returncode == 1 and "Traceback" not in err
     errors = [x for x in err.split("\n") if x.startswith("error: ")]
-    blocks = out.count("\n[dot] ")
-    assert len(errors) + blocks == len(lines) and blocks >= len(lines) // 3
+    blocks = {name: out.count(f"\n[{name}] ") for name in ("dot", "general", "concat", "none")}
+    assert len(set(blocks.values())) == 1, blocks  # every line through every model, or refused once
+    assert len(errors) + blocks["dot"] == len(lines) and blocks["dot"] >= len(lines) // 3
