@@ -17,9 +17,9 @@ import streamlit as st  # noqa: E402
 
 from attnviz import explain  # noqa: E402
 from attnviz.checkpoint import BundleError  # noqa: E402
-from attnviz.i18n import messages  # noqa: E402
+from attnviz.i18n import LANGS, messages  # noqa: E402
 from attnviz.state import Settings, to_query  # noqa: E402
-from attnviz.views import compare, controls, how, lesson, steps, translate  # noqa: E402
+from attnviz.views import compare, controls, how, keys, lesson, steps, translate  # noqa: E402
 from attnviz.views.common import Traces, load_models, models_key, show_notes  # noqa: E402
 
 ICON = str(Path(__file__).resolve().parent / "attnviz" / "resources" / "icon.png")  # local: works offline
@@ -38,24 +38,29 @@ def main() -> None:
     try:
         models = load_models(key := models_key())
     except BundleError as e:
-        m = messages("en")
+        lang = st.query_params.get("lang", LANGS[0])
+        m = messages(lang if lang in LANGS else LANGS[0])
         st.error(m("app.no_models", reason=explain.md_escape(str(e))))
+        st.markdown(m("explain.explainer_short"))
         return
     traces = Traces(key, models)
     default = default_settings(traces.cards)
     controls.init_from_url(list(models), default)
-    lang = st.session_state.lang
-    if not st.session_state.present:
-        m = messages(lang)
+    lang, present = st.session_state.lang, bool(st.session_state.present)
+    m = messages(lang)
+    if not present:
         st.title(m("app.title"))
         st.caption(m("app.tagline"))
-        controls.sidebar_ui(list(models), lang)
-    controls.input_ui(lang)
-    controls.view_ui(lang)
+        controls.input_ui(lang)
+    controls.view_ui(lang, present)
+    share = None if present else controls.sidebar_ui(list(models), lang)
     s = controls.settings()
+    if share is not None:
+        share.code(controls.page_link(s, default), language=None, wrap_lines=True)
     st.query_params.from_dict(to_query(s, default))
     show_notes(s)
     VIEWS[s.view](s, traces)
+    keys.install(present)
 
 
 main()

@@ -30,8 +30,6 @@ EXAMPLES = (  # English input for English->French models: the same in every page
     "We have to leave before it starts to rain.",
 )
 
-METRICS = ("BLEU", "chrF", "BLEU (beam)", "AER", "attention entropy")  # columns with a help text
-
 Note = tuple[str, dict]  # (message key, values): said in the reader's language by the page
 
 
@@ -190,10 +188,12 @@ def step_narration(trace: Trace, t: int, m: Messages | None = None) -> str:
         first, *rest = _top(w, 3)
         src = trace.src_tokens
         if w[first] >= 0.5:
-            look = m("explain.looked_mostly", who=_subject(tok, m), word=code(src[first]), w=f"{w[first]:.2f}")
+            who, word, wt = _subject(tok, m), code(src[first]), f"{w[first]:.2f}"
             if rest and w[rest[0]] >= 0.05:
-                look += m("explain.looked_then", word=code(src[rest[0]]), w=f"{w[rest[0]]:.2f}")
-            look += m("explain.period")
+                look = m("explain.looked_mostly_then", who=who, word=word, w=wt, word2=code(src[rest[0]]),
+                         w2=f"{w[rest[0]]:.2f}")
+            else:
+                look = m("explain.looked_mostly", who=who, word=word, w=wt)
         else:
             spread = [f"{code(src[i])} ({w[i]:.2f})" for i in [first, *rest] if w[i] >= 0.01]
             look = m("explain.spread", who=_subject(tok, m), words=", ".join(spread))

@@ -6,6 +6,7 @@ A note is (message key, values) so the page can say it in the reader's language.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
@@ -114,6 +115,22 @@ def parse_query(params: Mapping[str, object], models: Sequence[str], default: Se
             bad("hide", ", ".join(str(i + 1) for i in hide) or "-")
         s = replace(s, hide=hide)
     return replace(s, notes=tuple(notes))
+
+
+def clamp_step(step: int, steps: int) -> tuple[int, Note | None]:
+    """A 1-based step inside 1..steps; a step past the end becomes the last one, with a note."""
+    if step <= steps:
+        return max(step, 1), None
+    return steps, ("notes.step_clamped", {"step": step, "last": steps})
+
+
+def share_url(base: str, query: Mapping[str, str]) -> str:
+    """The link that reproduces a view: `base` (the page's address, any query dropped) + `query`.
+
+    Without a base (no browser), a relative link "/?...".
+    """
+    parts = urlsplit(base or "/")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(dict(query)), ""))
 
 
 def parse_hide(text: str, words: int) -> tuple[tuple[int, ...], bool]:

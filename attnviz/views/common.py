@@ -5,21 +5,25 @@ lookup, not the unpickling a copy per rerun would (cache_data copies ~80 KiB per
 """
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from .. import explain
 from ..checkpoint import Bundle, bundle_paths
 from ..i18n import Messages, messages
 from ..state import Settings
-from ..trace import Trace, trace_translation
+from ..text import tokenize_fr
+from ..trace import MAX_SOURCE_TOKENS, Trace, trace_translation
 
 MODELS_DIR = os.environ.get("ATTNVIZ_MODELS_DIR") or str(Path(__file__).resolve().parents[2] / "models")
 TRACE_CACHE_ENTRIES = 512  # ~80 KiB each at 10 words: at most ~40 MB for a whole class's sentences
 PLOTLY = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+_TRACE_OPTIONS = set(inspect.signature(trace_translation).parameters)  # what this core accepts
 
 
 def models_key() -> tuple:
@@ -61,7 +65,7 @@ class Traces:
         opts = {"beam": s.beam, "blocked": s.hide}
         if s.force.strip():
             opts["target"] = s.force
-        elif s.prefix.strip():
+        elif s.prefix.strip() and "prefix" in _TRACE_OPTIONS:
             opts["prefix"] = s.prefix
         opts.update(options)
         return _cached_trace(self.key, scorer or s.model, s.sentence, tuple(sorted(opts.items())))
@@ -72,14 +76,28 @@ def page_messages(s: Settings) -> Messages:
 
 
 def trace_or_warn(traces: Traces, s: Settings, scorer: str | None = None, **options) -> Trace | None:
-    """The trace for these settings, or None after saying, in plain words, why there is none."""
+    """The trace for these settings, or None after saying, in plain words, why there is none.
+
+    The common reasons are checked here first, so the reader gets them in their own language; any
+    other refusal of the core is shown with its (English) reason.
+    """
     m = messages(s.lang)
-    if not explain.source_tokens(s.sentence):
+    tokens = explain.source_tokens(s.sentence)
+    if not tokens:
         st.info(m("app.empty_input"))
+        return None
+    if len(tokens) > MAX_SOURCE_TOKENS:
+        st.warning(m("app.too_long", words=len(tokens), limit=MAX_SOURCE_TOKENS))
+        return None
+    if s.hide and len(set(s.hide)) >= len(tokens) and (scorer or s.model) != "none":
+        st.warning(m("app.all_hidden"))
+        return None
+    if s.force.strip() and not tokenize_fr(s.force):
+        st.warning(m("app.force_empty"))
         return None
     try:
         return traces.get(s, scorer, **options)
-    except ValueError as e:  # the core's messages are written for people
+    except ValueError as e:  # the core's messages are written for people (in English)
         st.warning(m("app.cannot_translate", reason=explain.md_escape(str(e))))
         return None
 
@@ -89,3 +107,19 @@ def show_notes(s: Settings) -> None:
     m = messages(s.lang)
     for key, values in s.notes:
         st.warning(m(key, **values))
+
+
+class _Spec(go.Figure):
+    """A figure spec handed to st.plotly_chart as it is: st.plotly_chart re-validates a plain dict
+    through plotly's object tree (~13 ms a heatmap); a Figure is taken through to_dict() alone."""
+
+    def __init__(self, spec: dict) -> None:  # no BaseFigure.__init__: nothing to build or check
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def show_figure(spec, key: str, **kwargs) -> None:
+    """Draw a figure spec (attnviz.figures) or a plotly Figure, without re-validating it."""
+    st.plotly_chart(_Spec(spec) if isinstance(spec, dict) else spec, key=key, theme=None, config=PLOTLY, **kwargs)

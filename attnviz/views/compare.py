@@ -9,6 +9,8 @@ from ..state import Settings
 from .common import Traces, trace_or_warn
 from .heatmap import draw_heatmap
 
+PANEL_CELL_TEXT_WORDS = 8  # half-width panels: in-cell numbers only for short sentences (hover has them)
+
 
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
@@ -16,24 +18,39 @@ def draw(s: Settings, traces: Traces) -> None:
     for row in range(0, len(names), 2):
         for col, scorer in zip(st.columns(2, gap="medium"), names[row:row + 2]):
             with col.container(border=True):
-                st.subheader(m(f"scorers.{scorer}"))
+                st.subheader(explain.scorer_label(scorer, m))
                 if (trace := trace_or_warn(traces, s, scorer)) is not None:
-                    st.markdown(f"#### {explain.md_escape(trace.translation) or m('app.empty_translation')}")
-                    draw_heatmap(s, trace, f"cmp-{scorer}")
-    draw_quality(s, traces.cards)
+                    st.markdown(explain.headline(trace, m).replace("### ", "#### ", 1))
+                    draw_heatmap(s, trace, f"cmp-{scorer}",
+                                 cell_text=len(trace.src_tokens) <= PANEL_CELL_TEXT_WORDS)
+    if not s.present:
+        draw_quality(s, traces)
 
 
-def draw_quality(s: Settings, cards: dict) -> None:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def quality_specs(key: tuple, lang: str, _cards: dict) -> tuple:
+    """The quality table and the two Altair charts as Vega-Lite specs: they depend only on the model
+    cards (key) and the language, so they are built once, not on every rerun."""
+    m = messages(lang)
+    table = figures.quality_table(_cards, m)
+    bleu = figures.bleu_by_length_chart(_cards, m).to_dict() if not figures.bleu_by_length_frame(_cards).empty else None
+    curves = figures.training_chart(_cards, m).to_dict() if not figures.history_frame(_cards).empty else None
+    measured = not figures.metrics_frame(_cards)["BLEU"].isna().all()
+    return table, bleu, curves, measured
+
+
+def draw_quality(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
+    table, bleu, curves, measured = quality_specs(traces.key, s.lang, traces.cards)
     st.header(m("compare.quality"))
-    table = figures.metrics_frame(cards)
-    st.dataframe(table.dropna(axis=1, how="all"), hide_index=True, column_config={
-        name: st.column_config.NumberColumn(help=text) for name, text in explain.METRIC_HELP.items()})
-    if table["BLEU"].isna().all():
-        st.info(explain.NO_SCORES)
+    help_ = explain.metric_help(m)
+    st.dataframe(table, hide_index=True, column_config={
+        name: st.column_config.TextColumn(help=help_[name]) for name in table.columns if name in help_})
+    if not measured:
+        st.info(m("explain.no_scores"))
     left, right = st.columns(2)
-    if not figures.bleu_by_length_frame(cards).empty:
-        left.altair_chart(figures.bleu_by_length_chart(cards), width="stretch")
-        left.caption(explain.BLEU_BY_LENGTH_CAPTION)
-    if not figures.history_frame(cards).empty:
-        right.altair_chart(figures.training_chart(cards), width="stretch")
+    if bleu:
+        left.vega_lite_chart(bleu, theme=None, width="stretch")
+        left.caption(m("explain.bleu_by_length_caption"))
+    if curves:
+        right.vega_lite_chart(curves, theme=None, width="stretch")

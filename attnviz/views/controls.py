@@ -1,7 +1,9 @@
 """The page's controls: read the link once per session, then the widgets, into one frozen Settings.
 
 Widgets own their values in st.session_state under the query parameters' names, so the URL and the
-widgets never disagree: app.py writes the Settings back to the URL after every run.
+widgets never disagree: app.py writes the Settings back to the URL after every run. Widgets that are
+not drawn in presenter mode keep their values (persist_state="session"). `step` and `playing` are
+plain session values, not widgets, so leaving Step by step and coming back keeps the step.
 """
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ import streamlit as st
 
 from .. import explain
 from ..i18n import LANG_NAMES, LANGS, messages
-from ..state import MAX_BEAM, MAX_CHARS, VIEWS, Settings, cut_text, parse_query
+from ..state import MAX_BEAM, VIEWS, Settings, cut_text, parse_query, share_url, to_query
 
 URL_READ = "_url_read"  # session flag: the link has been read into the widgets
 NOTES = "_notes"  # notes about the link or the input, shown until the next change
+KEEP = "session"  # widget values survive while the widget is not drawn (presenter mode)
 
 
 def init_from_url(models: list[str], default: Settings) -> None:
@@ -44,6 +47,14 @@ def _new_sentence() -> None:
         st.session_state[NOTES] = [note]
 
 
+def _new_force() -> None:
+    text, note = cut_text(st.session_state.force)
+    st.session_state.force = text
+    _restart()
+    if note:
+        st.session_state[NOTES] = [note]
+
+
 def _use_example() -> None:
     if st.session_state.example:
         st.session_state.sentence = st.session_state.example
@@ -52,45 +63,78 @@ def _use_example() -> None:
     _restart()
 
 
-def input_ui(s_lang: str) -> None:
-    """The English sentence box and the example sentences."""
-    m = messages(s_lang)
+def _exit_presenter() -> None:
+    st.session_state.present = False
+
+
+def input_ui(lang: str) -> None:
+    """The English sentence box and the example sentences (no max_chars: longer text is cut with a note)."""
+    m = messages(lang)
     st.text_input(m("controls.sentence"), key="sentence", on_change=_new_sentence,
                   placeholder=m("controls.sentence_placeholder"),
-                  help=m("controls.sentence_help", words=explain.MAX_WORDS))
+                  help=m("controls.sentence_help", words=explain.MAX_WORDS), persist_state=KEEP)
     st.pills(m("controls.examples"), explain.EXAMPLES, key="example", on_change=_use_example)
 
 
-def sidebar_ui(models: list[str], lang: str) -> None:
-    """Model, beam, what-if controls, language and presenter mode."""
+def sidebar_ui(models: list[str], lang: str):
+    """Language, presenter mode, the link to share, model, beam and the what-if controls.
+
+    Returns the "Copy link" box, for the caller to write the link in once the settings are known.
+    """
     m = messages(lang)
     ss = st.session_state
     with st.sidebar:
         st.segmented_control(m("controls.lang"), LANGS, key="lang", required=True,
-                             format_func=LANG_NAMES.get)
-        st.toggle(m("controls.present"), key="present", help=m("controls.present_help"))
-        st.radio(m("controls.model"), models, key="model", format_func=lambda k: m(f"scorers.{k}"),
-                 help=m("controls.model_help"))
-        st.slider(m("controls.beam"), 1, MAX_BEAM, key="beam", help=m("controls.beam_help"))
+                             format_func=LANG_NAMES.get, persist_state=KEEP)
+        st.toggle(m("controls.present"), key="present", help=m("controls.present_help"), persist_state=KEEP)
+        share = st.popover(m("controls.share"), icon=":material/link:", width="stretch")
+        share.caption(m("controls.share_help"))
+        st.radio(m("controls.model"), models, key="model", format_func=lambda k: explain.scorer_label(k, m),
+                 help=m("controls.model_help"), persist_state=KEEP)
+        st.slider(m("controls.beam"), 1, MAX_BEAM, key="beam", help=m("controls.beam_help"), persist_state=KEEP)
         st.subheader(m("controls.whatif"))
-        st.text_input(m("controls.force"), key="force", max_chars=MAX_CHARS, on_change=_restart,
-                      help=m("controls.force_help"))
+        st.text_input(m("controls.force"), key="force", on_change=_new_force, help=m("controls.force_help"),
+                      persist_state=KEEP)
         tokens = explain.source_tokens(ss.sentence)
         ss.hide = [i for i in ss.get("hide", []) if 0 <= i < len(tokens)]  # a shorter sentence drops stale picks
         st.multiselect(m("controls.hide"), list(range(len(tokens))), key="hide", on_change=_restart,
-                       format_func=lambda i: f"{i + 1}. {tokens[i]}", help=m("controls.hide_help"))
+                       format_func=lambda i: f"{i + 1}. {tokens[i]}", help=m("controls.hide_help"),
+                       placeholder=m("controls.hide_placeholder"),
+                       persist_state=KEEP)
+    return share
 
 
-def view_ui(lang: str) -> None:
+def view_ui(lang: str, present: bool) -> None:
+    """The view switch; in presenter mode with a small button beside it to leave presenter mode."""
     m = messages(lang)
-    st.segmented_control(m("controls.view"), VIEWS, key="view", required=True, label_visibility="collapsed",
-                         format_func=lambda v: m(f"views.{v}"))
+    if not present:
+        st.segmented_control(m("controls.view"), VIEWS, key="view", required=True, label_visibility="collapsed",
+                             format_func=lambda v: m(f"views.{v}"), persist_state=KEEP)
+        return
+    left, right = st.columns([6, 1], vertical_alignment="center")
+    with left:
+        st.segmented_control(m("controls.view"), VIEWS, key="view", required=True, label_visibility="collapsed",
+                             format_func=lambda v: m(f"views.{v}"), persist_state=KEEP)
+    right.button(m("controls.exit_present"), key="exit_present", on_click=_exit_presenter, type="tertiary",
+                 help=m("controls.exit_present_help"), width="stretch")
 
 
 def settings() -> Settings:
     """The current Settings, read from the widgets' session state."""
     ss = st.session_state
-    return replace(Settings(), sentence=explain.prepare_input(ss.sentence).sentence, model=ss.model,
-                   beam=int(ss.beam), force=ss.force.strip(), prefix=ss.prefix.strip(),
+    prepared = explain.prepare_input(ss.sentence)
+    return replace(Settings(), sentence=prepared.sentence, model=ss.model,
+                   beam=int(ss.beam), force=ss.force.strip(), prefix=ss.get("prefix", "").strip(),
                    hide=tuple(sorted(ss.hide)), view=ss.view or VIEWS[0], step=int(ss.step), lang=ss.lang,
-                   present=bool(ss.present), notes=tuple(ss.get(NOTES, [])))
+                   present=bool(ss.present), notes=tuple(ss.get(NOTES, [])) + prepared.notes)
+
+
+def page_link(s: Settings, default: Settings) -> str:
+    """The full link to this view, for the "Copy link" box (the browser's own address when known)."""
+    base = ""
+    try:
+        base = st.context.url or ""
+    except Exception:  # no browser context (tests, bare mode)
+        base = ""
+    return share_url(base, to_query(s, default))
+

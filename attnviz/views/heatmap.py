@@ -7,16 +7,17 @@ from .. import figures
 from ..i18n import messages
 from ..state import Settings
 from ..trace import Trace
-from .common import PLOTLY
+from .common import show_figure
 
 
-def draw_heatmap(s: Settings, trace: Trace, key: str, upto: int | None = None, export: bool = False) -> None:
+def draw_heatmap(s: Settings, trace: Trace, key: str, upto: int | None = None, export: bool = False,
+                 height: int | None = None, cell_text: bool = True) -> None:
     m = messages(s.lang)
     if trace.weights is None:
         st.info(m("app.no_attention"))
         return
-    fig = figures.attention_heatmap(trace, upto=upto)
-    st.plotly_chart(fig, key=key, theme=None, config=PLOTLY)
-    if export:  # built only when clicked: plotly.js inlined is a few MB
-        st.download_button(m("translate.download_html"), lambda: figures.figure_html(fig),
+    spec = figures.attention_heatmap(trace, upto=upto, m=m, big=s.present, height=height, cell_text=cell_text)
+    show_figure(spec, key)
+    if export and not s.present:  # built only when clicked: plotly.js inlined is a few MB
+        st.download_button(m("translate.download_html"), lambda: figures.figure_html(spec),
                            file_name=f"attention-{trace.scorer}.html", mime="text/html", key=f"{key}-html")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import explain
+from ..i18n import messages
 from ..state import Settings
 from .common import Traces
 
 
 def draw(s: Settings, traces: Traces) -> None:
-    st.markdown(explain.EXPLAINER)
+    m = messages(s.lang)
+    st.markdown(m("explain.explainer_short") + "\n" + m("explain.explainer_more"))

@@ -1,65 +1,144 @@
-"""Step by step: play the decoder back one output word at a time, with the three steps of attention."""
+"""Step by step: play the decoder back one output word at a time, with the three steps of attention.
+
+Playback keeps its own clock: the step shown is the step due at this moment (started at `play_t0`
+from `play_step0`, one step every PLAY_EVERY seconds), so a late or doubled timer tick neither
+slows nor rushes it. The timer runs only the playback fragment; Play/Pause, Back and Next are
+drawn outside it, so a tick never redraws the button being pressed, and a tick advances only while
+`playing` is set: Pause always wins.
+"""
 from __future__ import annotations
+
+import time
 
 import streamlit as st
 
 from .. import explain, figures
 from ..i18n import messages
-from ..state import Settings
+from ..state import Settings, clamp_step
 from ..trace import Trace
-from .common import PLOTLY, Traces, trace_or_warn
+from .common import Traces, show_figure, trace_or_warn
+from .controls import NOTES
 from .heatmap import draw_heatmap
 
 PLAY_EVERY = 1.2  # seconds per step while playing: time to read the narration aloud
+TICKS_PER_STEP = 3  # the timer looks this often per step, so a step is at most PLAY_EVERY/3 late
+PRESENT_ROW = (470, 330)  # presenter mode: heights of the two figure rows (fits 1920x1080 unscrolled)
 
 
-def toggle_play(n: int) -> None:
+def due_step(step0: int, t0: float, now: float, n: int, every: float = PLAY_EVERY) -> int:
+    """The 1-based step playback should show at `now`, having started from `step0` at `t0`."""
+    return min(step0 + max(int((now - t0) / every), 0), n)
+
+
+def start_or_pause(n: int) -> None:
+    """Play/Pause: Play restarts from the first step at the end; Pause keeps the step shown."""
     ss = st.session_state
-    ss.step = 0 if not ss.playing and ss.step >= n else ss.step  # replay from the start
-    ss.playing = not ss.playing
+    if ss.playing:
+        ss.playing = False
+        return
+    if ss.step >= n:
+        ss.step = 1  # replay from the start
+    ss.update(playing=True, play_t0=time.monotonic() - PLAY_EVERY, play_step0=ss.step)  # first step at once
 
 
 def move(delta: int, n: int) -> None:
     st.session_state.update(playing=False, step=min(max(st.session_state.step + delta, 1), n))
 
 
+def _slid() -> None:
+    st.session_state.update(playing=False, step=int(st.session_state.step_slider))
+
+
+def tick(n: int, now: float | None = None) -> bool:
+    """One timer tick: advance to the step due now, if still playing. Returns whether it is playing."""
+    ss = st.session_state
+    if not ss.get("playing"):
+        return False  # paused (or stopped) since the timer was set: never advance
+    ss.step = due_step(ss.play_step0, ss.play_t0, time.monotonic() if now is None else now, n)
+    if ss.step >= n:
+        ss.playing = False  # at the end: stop; the next full run drops the timer
+    return ss.playing
+
+
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     if (trace := trace_or_warn(traces, s)) is None:
         return
-    n, every = trace.num_steps, PLAY_EVERY if st.session_state.playing else None
+    ss = st.session_state
+    n = trace.num_steps
+    step, note = clamp_step(int(ss.step), n)
+    if note:  # e.g. step=99 in the link: the last step, and say so
+        ss.step = step
+        ss[NOTES] = [*ss.get(NOTES, []), note]
+        st.warning(m(note[0], **note[1]))
+    playing = bool(ss.playing)
+    draw_controls(m, n, playing)
+    every = PLAY_EVERY / TICKS_PER_STEP if playing else None
 
     @st.fragment(run_every=every)
     def playback() -> None:
-        ss = st.session_state
-        if bool(every) != ss.playing:
-            st.rerun(scope="app")  # Play or Pause was pressed: a full run sets or drops the timer
-        ss.step = min(max(ss.step + (1 if every else 0), 1), n)  # 1-based, as the narration counts
-        ss.playing = ss.playing and ss.step < n  # at the end the timer's next tick stops it
-        play, prev, nxt, slider = st.columns([1.2, 1.2, 1.2, 5], vertical_alignment="bottom")
-        play.button(m("steps.pause") if every else m("steps.play"), key="play", on_click=toggle_play,
-                    args=(n,), type="primary", width="stretch")
-        prev.button(m("steps.back"), key="prev", on_click=move, args=(-1, n), width="stretch")
-        nxt.button(m("steps.next"), key="next", on_click=move, args=(1, n), width="stretch")
-        if n > 1:
-            slider.slider(m("steps.step"), 1, n, key="step", on_change=lambda: ss.update(playing=False))
-        draw_step(s, trace, ss.step - 1)
+        if every and not tick(n):
+            st.rerun(scope="app")  # paused or at the end: a full run shows Play and drops the timer
+        if every:
+            st.query_params["step"] = str(ss.step)  # the link follows playback
+        draw_step(s, trace, ss.step - 1, playing=bool(every))
 
     playback()
 
 
-def draw_step(s: Settings, trace: Trace, t: int) -> None:
-    text = explain.step_captions(trace, t)
-    st.markdown(f"#### {explain.step_narration(trace, t)}")
+def draw_controls(m, n: int, playing: bool) -> None:
+    ss = st.session_state
+    play, prev, nxt, slider = st.columns([1.2, 1.2, 1.2, 5], vertical_alignment="bottom")
+    play.button(m("steps.pause") if playing else m("steps.play"), key="play", on_click=start_or_pause,
+                args=(n,), type="primary", width="stretch", help=m("steps.keys_help"))
+    prev.button(m("steps.back"), key="prev", on_click=move, args=(-1, n), width="stretch")
+    nxt.button(m("steps.next"), key="next", on_click=move, args=(1, n), width="stretch")
+    if n > 1 and not playing:  # while playing the slider would lag behind the step shown
+        ss.step_slider = int(ss.step)
+        slider.slider(m("steps.step"), 1, n, key="step_slider", on_change=_slid)
+
+
+def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
+    """Narration, then the heatmap so far, the three steps of attention, and last the next word."""
+    m = messages(s.lang)
+    text = explain.step_captions(trace, t, m)
+    big = s.present
+    st.markdown(f"#### {explain.step_narration(trace, t, m)}")
+    if playing or trace.weights is None:  # only what the class follows while it plays
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            draw_heatmap(s, trace, "fill", upto=t, height=PRESENT_ROW[0] + PRESENT_ROW[1] if big else None)
+        with right:
+            if trace.weights is None:
+                st.markdown(text["look"])
+            st.markdown(text["choose"])
+            show_figure(figures.topk_figure(trace, t, m=m, big=big), "topk")
+        return
+    if big:  # presenter mode: heatmap and the three steps on one 1920x1080 screen
+        a, b, c = st.columns([5, 5, 3], gap="small")
+        with a:
+            draw_heatmap(s, trace, "fill", upto=t, height=PRESENT_ROW[0])
+        with b:
+            show_figure(figures.scores_weights_figure(trace, t, m=m, big=big, height=PRESENT_ROW[0]), "scores")
+        with c:
+            show_figure(figures.topk_figure(trace, t, m=m, big=big, height=PRESENT_ROW[0]), "topk")
+        d, e = st.columns(2, gap="small")
+        with d:
+            show_figure(figures.encoder_states_figure(trace, m=m, big=big, height=PRESENT_ROW[1]), "states")
+        with e:
+            show_figure(figures.context_figure(trace, t, m=m, big=big, height=PRESENT_ROW[1]), "context")
+        return
     left, right = st.columns([3, 2], gap="large")
-    right.markdown(text["choose"])
-    right.plotly_chart(figures.topk_figure(trace, t), key="topk", theme=None, config=PLOTLY)
     with left:
         draw_heatmap(s, trace, "fill", upto=t)
-    if trace.weights is None:
-        return
-    st.markdown(text["look"])
-    st.plotly_chart(figures.encoder_states_figure(trace), key="states", theme=None, config=PLOTLY)
+    with right:
+        st.markdown(text["look"])
+        show_figure(figures.encoder_states_figure(trace, m=m), "states")
     st.markdown(f"{text['score']}\n\n{text['weigh']}")
-    st.plotly_chart(figures.scores_weights_figure(trace, t), key="scores", theme=None, config=PLOTLY)
-    st.plotly_chart(figures.context_figure(trace, t), key="context", theme=None, config=PLOTLY)
+    left, right = st.columns(2, gap="large")
+    with left:
+        show_figure(figures.scores_weights_figure(trace, t, m=m), "scores")
+    with right:
+        show_figure(figures.context_figure(trace, t, m=m), "context")
+    st.markdown(text["choose"])
+    show_figure(figures.topk_figure(trace, t, m=m), "topk")

@@ -10,23 +10,32 @@ from .common import Traces, trace_or_warn
 from .heatmap import draw_heatmap
 
 WIDE_AFTER = 12  # source words beyond which the heatmap takes the full width
+PRESENTER_HEIGHT = 760  # presenter mode: the heatmap fills a 1920x1080 screen below the view switch
 
 
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     trace = trace_or_warn(traces, s)
-    wide = trace is not None and len(trace.src_tokens) > WIDE_AFTER
-    left, right = (st.container(), st.container()) if wide else st.columns([2, 1], gap="large")
-    right.markdown(explain.EXPLAINER_SHORT)  # beside the heatmap, or below it for a long sentence
-    if trace is None:
+    if trace is None:  # nothing to draw: the explainer takes the whole width, no empty column
+        if not s.present:
+            st.markdown(m("explain.explainer_short"))
         return
+    if s.present:
+        st.markdown(explain.headline(trace, m))
+        for note in explain.input_notes(trace, m):
+            st.warning(note)
+        draw_heatmap(s, trace, "heatmap", height=PRESENTER_HEIGHT)
+        return
+    wide = len(trace.src_tokens) > WIDE_AFTER
+    left, right = (st.container(), st.container()) if wide else st.columns([2, 1], gap="large")
     with left:
-        for note in explain.input_notes(trace):
+        for note in explain.input_notes(trace, m):
             st.warning(note)
         st.markdown(f"**{m('translate.as_read')}** {explain.source_line(trace)}")
-        st.markdown(f"### {explain.md_escape(trace.translation) or m('app.empty_translation')}")
+        st.markdown(explain.headline(trace, m))
         draw_heatmap(s, trace, "heatmap", export=True)
-        st.caption(explain.HEATMAP_CAPTION)
+        st.caption(m("explain.heatmap_caption"))
         if trace.alternatives:
             st.markdown(m("translate.beam_kept", n=len(trace.alternatives)))
-            st.dataframe(explain.alternatives_table(trace), hide_index=True)
+            st.dataframe(explain.alternatives_table(trace, m), hide_index=True)
+    right.markdown(m("explain.explainer_short"))  # beside the heatmap, or below it for a long sentence
