@@ -226,7 +226,7 @@ def bleu_by_length(cards: Mapping[str, dict], scorer: str) -> dict[str, float]:
     return {k: float(v) for k, v in found.items()}
 
 
-def softmax_terms(trace: Trace, t: int, word: int, shown: int = 4) -> list[int]:
+def softmax_terms(trace: Trace, t: int, word: int, shown: int = 5) -> list[int]:
     """English positions whose exp(score) the worked softmax writes out: the `shown` highest scores,
     and always `word` itself, in sentence order (the rest are written as "…")."""
     allowed = [j for j in range(len(trace.src_tokens)) if j not in trace.blocked]
@@ -249,7 +249,7 @@ def latex_text(word: str) -> str:
     return "".join(out)
 
 
-def softmax_latex(trace: Trace, t: int, word: int, shown: int = 4) -> str:
+def softmax_latex(trace: Trace, t: int, word: int, shown: int = 5) -> str:
     """The softmax of step t's real scores worked out for English position `word` (LaTeX):
     alpha = e^{score} / (e^{...} + ... ) = number / number = weight."""
     s = trace.scores[t]

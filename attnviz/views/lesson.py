@@ -86,6 +86,8 @@ def draw(s: Settings, traces: Traces) -> None:
         st.warning(m("lesson.no_attention_model"))
         return
     nav(m, n, stage)
+    if n == 1:
+        st.caption(m("lesson.intro"))
     try:
         sc = screen(s, traces, stage)
     except ValueError as e:  # the core's reasons are written for people
@@ -176,11 +178,6 @@ def fig(spec, key: str) -> None:
     show_figure(spec, key=f"lesson-{key}")
 
 
-def sentence_line(sc: Screen, trace: Trace) -> None:
-    st.markdown(sc.m("lesson.sentence", sentence=code(trace.source)) + "  \n"
-                + sc.m("lesson.translation", translation=f"**{md_escape(trace.translation)}**"))
-
-
 def written(trace: Trace, t: int) -> str:
     return code(" ".join(trace.tgt_tokens[:t])) if t else "—"
 
@@ -261,10 +258,11 @@ def draw_weigh(sc: Screen) -> None:
         st.latex(script.softmax_latex(tr, t, top))
         st.markdown(sc.say("after", words=len(tr.src_tokens), hidden=tr.enc_out.shape[1],
                            top=code(tr.src_tokens[top]), top_weight=float(tr.weights[t][top])))
-        if predict(sc):
+        revealed = predict(sc)
+    with right:
+        if revealed:
             guess = sc.question.options[sc.guess] if sc.guess is not None else None
             fig(figures.lesson_topk_figure(tr, t, m=sc.m, guess=guess, big=sc.big), "weigh-topk")
-    with right:
         fig(figures.lesson_weights_figure(tr, t, m=sc.m, big=sc.big), "weigh-weights")
         fig(figures.context_figure(tr, t, m=sc.m, big=sc.big), "weigh-context")
 
@@ -305,10 +303,14 @@ def draw_hide(sc: Screen) -> None:
         if revealed:
             st.markdown(sc.say("after", hidden=words, translation=f"**{md_escape(hidden_tr.translation)}**"))
     with right:
-        fig(figures.attention_heatmap(plain, title=sc.say("before_title"), m=sc.m, big=sc.big), "hide-before")
-        if revealed:
-            title = sc.say("after_title", word=", ".join(hidden_tr.src_tokens[i] for i in hidden_tr.blocked))
-            fig(figures.attention_heatmap(hidden_tr, title=title, m=sc.m, big=sc.big), "hide-after")
+        if not revealed:
+            fig(figures.attention_heatmap(plain, title=sc.say("before_title"), m=sc.m, big=sc.big), "hide-before")
+            return
+        title = sc.say("after_title", word=", ".join(hidden_tr.src_tokens[i] for i in hidden_tr.blocked))
+        for col, (tr, text, key) in zip(st.columns(2), ((plain, sc.say("before_title"), "hide-before"),
+                                                         (hidden_tr, title, "hide-after"))):
+            with col:
+                fig(figures.attention_heatmap(tr, title=text, m=sc.m, big=sc.big, cell_text=False), key)
 
 
 def draw_scorers(sc: Screen) -> None:
