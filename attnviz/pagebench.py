@@ -53,6 +53,7 @@ MARKERS = ("piano", "umbrella", "elephant", "guitar", "banana", "tiger", "lemon"
            "lizard", "penguin", "sheep", "potato", "turtle", "donkey", "cherry", "sofa", "carpet",
            "helmet", "jacket", "ticket", "wolf")
 TEMPLATES = ("I see the {}.", "Where is the {}?", "The {} is very old.", "She has a {}.")
+ADJECTIVES = ("", "red ", "small ", "big ", "new ", "green ", "white ", "black ")  # a fresh sentence each turn
 
 # An action: the widget key it changes, and how (see next_value).
 ACTIONS = {
@@ -91,19 +92,22 @@ def find_widget(widgets: dict, key: str) -> str | None:
 
 def session_sentence(session: int, turn: int) -> str:
     """The sentence session `session` types on its `turn`-th new sentence: always its own marker."""
-    return TEMPLATES[turn % len(TEMPLATES)].format(MARKERS[session % len(MARKERS)])
+    adjective = ADJECTIVES[turn // len(TEMPLATES) % len(ADJECTIVES)]
+    return TEMPLATES[turn % len(TEMPLATES)].format(adjective + MARKERS[session % len(MARKERS)])
 
 
 def schedule(seed: int, sessions: int, duration: float, lo: float = 2.0, hi: float = 6.0,
              cycle=CYCLE) -> list[list[tuple[float, str]]]:
     """Per session, (seconds after start, action) pairs: gaps uniform in [lo, hi], seeded, < duration.
 
-    Each session walks `cycle` from a seeded starting point; its first action comes after one gap.
+    Each session walks `cycle` from a seeded starting point (not a step control); its first action comes
+    after one gap.
     """
     rng = random.Random(seed)
     plans = []
     for _ in range(sessions):
-        t, i, plan = 0.0, rng.randrange(len(cycle)), []
+        starts = [j for j, a in enumerate(cycle) if ACTIONS.get(a) not in ("next", "prev", "step")] or [0]
+        t, i, plan = 0.0, rng.choice(starts), []  # nobody starts by pressing Next before opening the steps
         for _ in range(10_000):  # bounded: duration / lo actions at most
             t += rng.uniform(lo, hi)
             if t >= duration:
@@ -320,6 +324,7 @@ class Session:
         self.query = query or {}
         self.headers = headers or {}  # e.g. the affinity cookie of deploy/serve's nginx
         self.response_headers: dict = {}
+        self.errors: list[str] = []  # exceptions shown on the page in the current run
         self.widgets: dict[str, Widget] = {}
         self.states: dict[str, object] = {}  # widget id -> WidgetState proto we keep sending
         self.page_hash = ""
@@ -360,6 +365,7 @@ class Session:
         t0 = time.perf_counter()
         await self.ws.send(self._back_msg(trigger, fragment_id, query_string))
         texts: list[str] = []
+        self.errors = []
         deadline = t0 + RUN_TIMEOUT
         for _ in range(100_000):  # bounded in count as well as in time
             left = deadline - time.perf_counter()
@@ -380,8 +386,11 @@ class Session:
                 status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
                 if status == "FINISHED_EARLY_FOR_RERUN":
                     texts.clear()
+                    self.errors = []
                     continue
-                ok = status in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
+                ok = status in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY") and not self.errors
+                if self.errors:
+                    status = "exception " + self.errors[0]
                 return RunResult(ok, time.perf_counter() - t0, "\n".join(texts), status)
         return RunResult(False, time.perf_counter() - t0, "\n".join(texts), "too many messages")
 
@@ -390,6 +399,8 @@ class Session:
         which = d.WhichOneof("type")
         if which == "new_element":
             el = d.new_element
+            if el.WhichOneof("type") == "exception":  # a traceback on the page: the run failed
+                self.errors.append(f"{el.exception.type}: {el.exception.message}"[:300])
             w = widget_from_element(el, d.fragment_id)
             if w is not None:
                 self.widgets[w.id] = w
@@ -481,6 +492,8 @@ async def _alone(url: str, rounds: int, pid: int, seed: int) -> dict:
         first = await s.connect()
         if not first.ok:
             raise RuntimeError(f"first run failed: {first.status}")
+        for action in CYCLE:  # warm-up, not measured: lazy imports, the first figures, the model cache
+            await s.act(action)
         by_action: dict[str, list[float]] = {}
         times = []
         for i in range(rounds * len(CYCLE)):
@@ -527,7 +540,9 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid: int, 
             return
         check(s, first)
         if MARKERS[s.number % len(MARKERS)] not in r_words(first.text):
-            await s.act("sentence")  # an app that does not read ?sentence= gets it typed
+            typed = await s.act("sentence")  # an app that does not read ?sentence= gets it typed
+            if isinstance(typed, RunResult) and typed.ok:
+                check(s, typed)
         counts["loaded"] += 1
         await ready.wait()
         t_start = loop.time()

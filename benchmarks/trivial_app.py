@@ -12,15 +12,23 @@ import plotly.graph_objects as go
 import streamlit as st
 
 st.set_page_config(page_title="trivial", layout="wide")
+MODELS = ["dot", "general", "concat", "none"]
+VIEWS = ["translate", "compare", "steps", "lesson", "how"]
 ss = st.session_state
-ss.setdefault("sentence", "The white car is fast.")
+if "sentence" not in ss:  # first run: the link may name the sentence, view and model, as in app.py
+    q = st.query_params
+    ss.sentence = q.get("sentence", "The white car is fast.")
+    if q.get("view") in VIEWS:
+        ss.view = q["view"]
+    if q.get("model") in MODELS:
+        ss.model = q["model"]
 ss.setdefault("step", 1)
+ss.setdefault("view", "translate")
 
 with st.sidebar:
-    st.radio("Model", ["dot", "general", "concat", "none"], key="model")
+    st.radio("Model", MODELS, key="model")
 st.text_input("English sentence", key="sentence")
-view = st.segmented_control("View", ["translate", "compare", "steps", "lesson", "how"], key="view",
-                            default="translate", required=True)
+view = st.segmented_control("View", VIEWS, key="view", required=True)
 
 words = ss.sentence.split()[:30] or ["(empty)"]
 rows = [f"{w}'" for w in words]
