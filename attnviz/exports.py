@@ -97,12 +97,15 @@ def plotly_config(stem: str, image_format: str = "png") -> dict:
             "toImageButtonOptions": {"format": image_format, "filename": stem, "scale": 2}}
 
 
-def standalone_html(fig: go.Figure, title: str, stem: str) -> str:
-    """A page that works offline: plotly.js inlined, a <title>, the figure titled, no cloud buttons.
+def standalone_html(fig: go.Figure | dict, title: str, stem: str) -> str:
+    """A page that works offline: plotly.js inlined, a <title>, the figure titled (if it is not yet),
+    no cloud buttons. `fig`: a plotly Figure or a figure spec (attnviz.figures).
 
     The modebar keeps zoom, pan, reset and the image download (done in the browser, no server).
     """
+    fig = fig if isinstance(fig, go.Figure) else go.Figure(fig, _validate=False)
     config = plotly_config(stem, "png")
-    page = with_title(fig, title).to_html(include_plotlyjs=True, full_html=True, config=config)
+    page = (fig if fig.layout.title.text else with_title(fig, title)).to_html(
+        include_plotlyjs=True, full_html=True, config=config)
     head = f"<head><title>{html.escape(title)}</title>"
     return page.replace("<head>", head, 1) if "<head>" in page else f"<!DOCTYPE html>{head}</head>{page}"
