@@ -39,30 +39,54 @@ class Keys:
 
 
 class FastDecoder:
-    """The decoder of one model as pre-extracted weight matrices (views: no extra memory)."""
+    """One model's decoder as pre-extracted weight matrices, stored transposed for the step's
+    matmuls (about 10 MB per bundled model, the input projection table included)."""
+
+    TABLE_ROWS = 2000  # input projections cached for the most frequent words (ids are by frequency)
 
     def __init__(self, model: Seq2Seq) -> None:
         dec, cfg = model.decoder, model.cfg
         w = lambda p: p.detach()  # noqa: E731
-        self.scorer = cfg.scorer
+        wt = lambda p: p.detach().t().contiguous()  # noqa: E731
+        self.scorer, self.hidden = cfg.scorer, cfg.hidden
         self.emb = w(dec.emb.weight)  # (V, E)
-        self.w_ih, self.w_hh = w(dec.rnn.weight_ih_l0), w(dec.rnn.weight_hh_l0)  # (3H, E), (3H, H)
+        self.w_ih_t, self.w_hh_t = wt(dec.rnn.weight_ih_l0), wt(dec.rnn.weight_hh_l0)  # (E, 3H), (H, 3H)
         self.b_ih, self.b_hh = w(dec.rnn.bias_ih_l0), w(dec.rnn.bias_hh_l0)  # (3H,)
+        self._gi_table: torch.Tensor | None = None  # (rows, 3H) W_ih x + b_ih of the frequent words
         if self.scorer in ("dot", "general"):
             self.scale = dec.scorer.scale
         if self.scorer == "general":
             self.w_a = w(dec.scorer.w_a.weight)  # (H, H)
         if self.scorer == "concat":
-            self.w_q_t = w(dec.scorer.w_q.weight).t()  # (H, H)
+            self.w_q_t = wt(dec.scorer.w_q.weight)  # (H, H)
             self.w_k, self.b_k = w(dec.scorer.w_k.weight), w(dec.scorer.w_k.bias)
             self.v_a = w(dec.scorer.v_a.weight)[0]  # (H,)
-        self.w_c_t, self.b_c = w(dec.combine.weight).t(), w(dec.combine.bias)  # (2H, E), (E,)
+        self.w_c_t, self.b_c = wt(dec.combine.weight), w(dec.combine.bias)  # (2H, E), (E,)
         out = dec.out
-        self.head_t = w(out.head.weight).t()  # (E, shortlist + clusters)
+        self.head_t = wt(out.head.weight)  # (E, shortlist + clusters)
         self.head_b = None if out.head.bias is None else w(out.head.bias)
-        self.tails = [(w(t[0].weight).t(), w(t[1].weight).t()) for t in out.tail]  # (E, h_i), (h_i, size_i)
+        self.tails = [(wt(t[0].weight), wt(t[1].weight)) for t in out.tail]  # (E, h_i), (h_i, size_i)
         self.cutoffs = list(out.cutoffs)  # [shortlist, c_1, ..., V]
         self.shortlist = out.shortlist_size
+        self._words: tuple = (None, [])
+
+    def words(self, vocab) -> list[str]:
+        """vocab.decode of every id, computed once: id -> shown word."""
+        if self._words[0] is not vocab:
+            self._words = (vocab, vocab.decode(range(len(vocab))))
+        return self._words[1]
+
+    def _input_gates(self, y: Sequence[int]) -> torch.Tensor:
+        """W_ih emb(y) + b_ih: (N,) ids -> (N, 3H); frequent words come from a table made on first use."""
+        if self._gi_table is None:
+            rows = min(self.TABLE_ROWS, self.emb.size(0))
+            self._gi_table = torch.addmm(self.b_ih, self.emb[:rows], self.w_ih_t)  # (rows, 3H)
+        table = self._gi_table
+        if len(y) == 1 and y[0] < table.size(0):
+            return table[y[0]: y[0] + 1]  # (1, 3H), a view
+        if max(y) < table.size(0):
+            return table[list(y)]  # (N, 3H)
+        return torch.addmm(self.b_ih, self.emb[list(y)], self.w_ih_t)  # (N, 3H)
 
     def keys(self, enc_out: torch.Tensor, allowed: torch.Tensor | None) -> Keys:
         """enc_out (S, H) -> Keys; the part of every score that depends only on h_s, computed once."""
@@ -76,18 +100,23 @@ class FastDecoder:
             k = None
         return Keys(enc_out, k, None if allowed is None or bool(allowed.all()) else allowed)
 
-    def step(self, y: torch.Tensor, h: torch.Tensor, keys: Keys) -> Step:
-        """Feed words y (N,) to states h (N, H): GRU, score, attend, combine, adaptive-softmax head."""
-        x = self.emb.index_select(0, y)  # (N, E)
-        # PyTorch's own GRU cell: r, z = σ(W_i x + b_i + W_h h + b_h), n = tanh(W_in x + b_in + r*(W_hn h + b_hn))
-        dec_h = torch.gru_cell(x, h, self.w_ih, self.w_hh, self.b_ih, self.b_hh)  # (N, H)
+    def step(self, y: Sequence[int], h: torch.Tensor, keys: Keys) -> Step:
+        """Feed words y (N ids) to states h (N, H): GRU, score, attend, combine, adaptive-softmax head."""
+        hs = self.hidden
+        gi = self._input_gates(y)  # (N, 3H)
+        gh = torch.addmm(self.b_hh, h, self.w_hh_t)  # (N, 3H)
+        # PyTorch's GRU cell, op for op: r, z = σ(W_h h + b_h + W_i x + b_i),
+        # n = tanh(W_in x + b_in + (W_hn h + b_hn) * r), h' = (h - n) * z + n
+        rz = torch.sigmoid(gh[:, : 2 * hs] + gi[:, : 2 * hs])  # (N, 2H)
+        n = torch.tanh(torch.addcmul(gi[:, 2 * hs:], gh[:, 2 * hs:], rz[:, :hs]))  # (N, H)
+        dec_h = torch.addcmul(n, h - n, rz[:, hs:])  # (N, H)
         if self.scorer == "none":
             scores = weights = context = None
             ctx_in = torch.zeros_like(dec_h)  # the plain decoder never sees the encoder states
         else:
             if self.scorer == "concat":  # v_a · tanh(W_q h_t + W_k h_s)
                 q = torch.mm(dec_h, self.w_q_t)  # (N, H)
-                scores = torch.matmul(torch.tanh(q.unsqueeze(1) + keys.keys.unsqueeze(0)), self.v_a)  # (N, S)
+                scores = torch.matmul(torch.tanh(q.unsqueeze(1) + keys.keys), self.v_a)  # (N, S, H) -> (N, S)
             else:  # h_t · h_s / √H   or   h_t · W_a h_s / √H
                 scores = torch.mm(dec_h, keys.keys) * self.scale  # (N, H) @ (H, S) -> (N, S)
             masked = scores if keys.allowed is None else scores.masked_fill(~keys.allowed, float("-inf"))
@@ -102,7 +131,7 @@ class FastDecoder:
         """Log-probs of every word of tail cluster c for one hypothesis: (E,), (C,) -> (size_c,)."""
         w1, w2 = self.tails[c]
         logits = torch.mm(torch.mm(att_h.unsqueeze(0), w1), w2)[0]  # (1, E) @ (E, h) @ (h, size) -> (size,)
-        return torch.log_softmax(logits, dim=-1) + head_lp[self.shortlist + c]
+        return torch.log_softmax(logits, dim=-1) + head_lp[self.shortlist + c]  # as AdaptiveLogSoftmaxWithLoss
 
     def top_words(
         self, step: Step, k_all: int, k_sel: int, banned: Sequence[int]

@@ -8,6 +8,7 @@ own modules once over the whole given French sentence (`record`).
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -155,12 +156,18 @@ def _check_chars(text: str, what: str) -> None:
 def source_ids(bundle: Bundle, sentence: str) -> tuple[list[str], list[int]]:
     """Tokenise and encode; ValueError with a readable message for empty or over-long input."""
     _check_chars(sentence, "English sentence")
-    tokens = tokenize_en(sentence)
+    tokens = list(_tokens_en(sentence))
     if not tokens:
         raise ValueError("there is no English word in the input")
     if len(tokens) > MAX_SOURCE_TOKENS:
         raise ValueError(f"the input has {len(tokens)} words; the limit is {MAX_SOURCE_TOKENS}")
     return tokens, bundle.src_vocab.encode(tokens)
+
+
+@functools.lru_cache(maxsize=256)
+def _tokens_en(sentence: str) -> tuple[str, ...]:
+    """tokenize_en, remembered: the page and the bench trace one sentence through every model."""
+    return tuple(tokenize_en(sentence))
 
 
 def french_words(text: str | Sequence[str], what: str = "forced French sentence") -> list[str]:
@@ -373,7 +380,7 @@ def _search(
     """
     s = _Search([])
     live, h = [-1], h0  # node ids of the live hypotheses; their states (N, H)
-    y = torch.tensor([BOS_ID])  # (N,)
+    y = [BOS_ID]  # (N,) the words fed in
     finished: list[int] = []
     for t in range(max_len):
         step = fd.step(y, h, keys)
@@ -385,7 +392,7 @@ def _search(
             lp = fd.word_log_prob(step, 0, tok, tops[0][2])
             base = s.cum[live[0]] if live[0] >= 0 else 0.0
             live = [s.add(live[0], tok, lp, base + lp, "forced", (t, 0))]
-            y, h = torch.tensor([tok]), step.dec_h
+            y, h = [tok], step.dec_h
             continue
         cands = []  # (cumulative log-prob, node)
         for r, (_, sel, _) in enumerate(tops):
@@ -406,7 +413,7 @@ def _search(
             break
         rows = [s.where[n][1] for n in new_live]
         h = step.dec_h if rows == [0] and step.dec_h.size(0) == 1 else step.dec_h[rows]  # (N', H)
-        y = torch.tensor([s.token[n] for n in new_live])
+        y = [s.token[n] for n in new_live]
         live = new_live
     return s, finished or [n for n in live if n >= 0]
 
@@ -417,9 +424,9 @@ def _trace_of(
 ) -> Trace:
     """The Trace of the hypothesis ending at `node`, gathered from the records made while decoding."""
     path = s.path(node)
-    vocab = bundle.tgt_vocab
+    shown = fast_decoder(bundle.model).words(bundle.tgt_vocab)  # id -> word
     ids = [s.token[n] for n in path]
-    words = list(prefix_shown[: len(path)]) + vocab.decode(ids[len(prefix_shown):])
+    words = list(prefix_shown[: len(path)]) + [shown[i] for i in ids[len(prefix_shown):]]
     steps = [s.steps[s.where[n][0]] for n in path]
     rows = [s.where[n][1] for n in path]
 
@@ -440,7 +447,7 @@ def _trace_of(
         translation=detokenize_fr(words[:-1] if finished else words),
         enc_out=_as_np(keys.enc_out), dec_states=gather("dec_h"),
         scores=gather("scores"), weights=gather("weights"), contexts=gather("context"),
-        topk_tokens=tuple(tuple(vocab.decode([i for _, i in top])) for top in tops),
+        topk_tokens=tuple(tuple(shown[i] for _, i in top) for top in tops),
         topk_probs=np.exp(np.array([[lp for lp, _ in top] for top in tops], dtype=np.float64)),
         chosen_probs=np.exp(np.array([s.logp[n] for n in path], dtype=np.float64)),
         blocked=src.blocked, forced=tuple(s.status[n] == "forced" for n in path),
