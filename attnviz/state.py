@@ -6,9 +6,9 @@ A note is (message key, values) so the page can say it in the reader's language.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urlsplit, urlunsplit
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .i18n import LANGS
 from .text import tokenize_en
@@ -137,8 +137,9 @@ def parse_hide(text: str, words: int) -> tuple[tuple[int, ...], bool]:
     """1-based comma-separated positions -> (0-based positions that exist, whether all were good)."""
     parts = [x.strip() for x in text.split(",") if x.strip()]
     nums = [_int(x) for x in parts]
-    good = sorted({n - 1 for n in nums if n is not None and 1 <= n <= words})
-    return tuple(good), len(good) == len(parts)
+    fits = [n is not None and 1 <= n <= words for n in nums]
+    good = sorted({n - 1 for n, ok in zip(nums, fits) if ok})
+    return tuple(good), all(fits)
 
 
 def to_query(s: Settings, default: Settings) -> dict[str, str]:

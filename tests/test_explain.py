@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from attnviz import explain, trace_translation
+from attnviz.i18n import messages
 from attnviz.text import tokenize_en
 from tests.test_figures import hand_trace
 
@@ -31,7 +32,9 @@ def test_long_input_is_cut_at_the_word_limit_and_says_so():
     assert p.sentence == " ".join(f"word{i}" for i in range(explain.MAX_WORDS))
     assert p.words == 81
     (note,) = p.notes
-    assert "81" in note and f"first {explain.MAX_WORDS}" in note
+    text = messages("en")(note[0], **note[1])
+    assert "81" in text and f"first {explain.MAX_WORDS}" in text
+    assert "81" in messages("ko")(note[0], **note[1])
 
 
 def test_cutting_respects_clitics_and_punctuation():
@@ -63,7 +66,8 @@ def test_input_notes_name_unknown_and_blocked_words():
     assert any("`white`" in n and "<unk>" in n for n in notes)
     assert any("`car`" in n and "Hidden from attention" in n for n in notes)
     none_known = hand_trace(src_known=[False] * 4)
-    assert "none" in explain.input_notes(none_known)[0]
+    assert "reads English only" in explain.input_notes(none_known)[0]
+    assert "영어만" in explain.input_notes(none_known, messages("ko"))[0]
     assert explain.input_notes(hand_trace()) == []
     unfinished = hand_trace(tgt=("la", "la", "la"))
     assert "never ended the sentence" in explain.input_notes(unfinished)[0]
@@ -138,11 +142,16 @@ def test_every_number_in_a_real_narration_comes_from_the_trace(tiny_bundle):
 
 
 def test_explainer_follows_the_three_steps_and_states_the_softmax():
-    text = explain.EXPLAINER_SHORT
+    en, ko = messages("en"), messages("ko")
+    text = en("explain.explainer_short")
     assert text.index("**looks**") < text.index("**score**") < text.index("**softmax weights**")
     assert r"\alpha_i = \frac{\exp(e_i)}{\sum_j \exp(e_j)}" in text
     assert "context vector" in text and "every" in text
-    assert "final" in explain.NO_ATTENTION_NOTE
+    assert "final" in en("app.no_attention")
+    ko_text = ko("explain.explainer_short")  # the same three steps, in the textbook's words
+    assert ko_text.index("**살펴봅니다**") < ko_text.index("**매깁니다**") < ko_text.index("**소프트맥스 가중치**")
+    assert "은닉 상태" in ko_text and "**문맥 벡터**" in ko_text
+    assert r"\alpha_i = \frac{\exp(e_i)}{\sum_j \exp(e_j)}" in ko_text
 
 
 def test_beam_alternatives_table():
@@ -151,3 +160,76 @@ def test_beam_alternatives_table():
     rows = explain.alternatives_table(tr)
     assert [r["rank"] for r in rows] == [1, 2] and rows[0]["translation"] == "la voiture blanche."
     assert rows[1]["≈ probability per word"] == pytest.approx(np.exp(-0.9), abs=1e-3)
+    assert list(explain.alternatives_table(tr, messages("ko"))[0]) == ["순위", "번역", "평균 로그 확률", "≈ 단어당 확률"]
+
+
+# ---------------------------------------------------------------- what misbehaved (issue 6, section 5)
+
+
+def test_worked_softmax_always_shows_the_chosen_words_own_term():
+    """Step 9 of a long sentence: the top word sits far right; its term must be in the denominator."""
+    src = tuple(f"w{i}" for i in range(12))
+    tr = hand_trace(src=src)
+    t, top = 2, 9
+    row = np.full(12, -3.0)
+    row[top] = 4.0
+    tr.scores[t] = row
+    with_weights(tr, t, np.exp(row) / np.exp(row).sum())
+    weigh = explain.step_captions(tr, t)["weigh"]
+    numerator = f"e^{{{row[top]:.2f}}}"
+    denominator = weigh.split(" / (", 1)[1].split(")", 1)[0]
+    assert numerator in denominator  # the chosen word's own term, not hidden in the dots
+    assert "\\dots" in denominator
+    assert denominator.index("e^{-3.00}") < denominator.index(numerator)
+
+
+def test_a_forced_capital_is_the_models_own_word():
+    """The model sees lowercase: forcing `Je` where it prefers `je` is the same word, said once."""
+    tr = hand_trace(tgt=("Je", "suis", ".", "<eos>"), mode="forced")
+    object.__setattr__(tr, "topk_tokens", (("je", "tu", "il"),) + tr.topk_tokens[1:])
+    line = explain.step_narration(tr, 0)
+    assert "You forced `Je`; the model gave it probability 0.70." in line and "preferred" not in line
+    from attnviz import figures
+
+    df = figures.topk_frame(tr, 0)
+    assert df["word"].tolist() == ["je", "tu", "il"] and df["chosen"].tolist() == [True, False, False]
+    assert "`je`" not in explain.step_captions(tr, 0)["choose"].split("ahead of")[-1]
+
+
+def test_right_to_left_words_keep_their_marks_on_the_right():
+    tr = hand_trace(src=("the", "שלום", "مرحبا", "."), src_known=[True, False, False, True])
+    line = explain.source_line(tr)
+    assert "`\u2068שלום\u2069*`" in line and "`\u2068مرحبا\u2069*`" in line
+    assert "`the`" in line  # left-to-right words stay as they are
+    assert explain.marked("car", known=False) == "car*"
+
+
+def test_forced_output_is_headlined_as_forced_with_its_probability():
+    tr = hand_trace(mode="forced")
+    head = explain.headline(tr)
+    p = float(np.prod(tr.chosen_probs))
+    assert "Forced by you" in head and f"{p:.2g}" in head
+    assert explain.headline(hand_trace()).startswith("### ")
+    assert "강제한" in explain.headline(tr, messages("ko"))
+
+
+def test_mostly_unknown_input_is_not_headlined_as_a_translation():
+    tr = hand_trace(src_known=[False, False, True, True])  # 2 of 3 words unknown; "." does not count
+    assert explain.reads_english_only(tr)
+    assert not explain.headline(tr).startswith("### ") and "Not a translation" in explain.headline(tr)
+    assert not explain.reads_english_only(hand_trace(src_known=[True, False, True, True]))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_narration_in_both_languages_quotes_only_the_traces_numbers(tiny_bundle, lang):
+    m = messages(lang)
+    tr = trace_translation(tiny_bundle, "The white car is fast.", max_len=5)
+    for t in range(tr.num_steps):
+        line = explain.step_narration(tr, t, m)
+        quoted = {float(x) for x in re.findall(r"(\d\.\d\d)", line)}
+        known = {round(float(v), 2) for v in tr.topk_probs[t]} | {round(float(tr.chosen_probs[t]), 2)}
+        if tr.weights is not None:
+            known |= {round(float(v), 2) for v in tr.weights[t]}
+        assert quoted <= known, (line, quoted - known)
+        if lang == "ko":
+            assert "단계" in line

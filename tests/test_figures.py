@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from attnviz import figures, load_all, trace_translation
@@ -38,6 +39,12 @@ def hand_trace(scorer: str = "dot", src=("The", "white", "car", "."), tgt=("la",
     )
 
 
+def valid(spec: dict) -> go.Figure:
+    """The spec through plotly's full validation: a misspelt property fails here, not in the browser."""
+    assert isinstance(spec, dict)
+    return go.Figure(spec)
+
+
 @pytest.fixture(scope="module")
 def tiny_cards(tiny_models_dir):
     return {name: b.card for name, b in load_all(tiny_models_dir).items()}
@@ -58,7 +65,7 @@ def test_weights_frame_is_tidy_and_matches_the_matrices():
 
 def test_heatmap_labels_axes_with_the_tokens_and_fixes_the_colour_scale():
     tr = hand_trace()
-    fig = figures.attention_heatmap(tr)
+    fig = valid(figures.attention_heatmap(tr))
     hm = fig.data[0]
     assert list(fig.layout.xaxis.ticktext) == list(tr.src_tokens)
     assert list(fig.layout.yaxis.ticktext) == list(tr.tgt_tokens[:-1]) + ["&lt;eos&gt;"]
@@ -74,14 +81,14 @@ def test_heatmap_labels_axes_with_the_tokens_and_fixes_the_colour_scale():
 
 def test_heatmap_keeps_repeated_words_in_separate_columns():
     tr = hand_trace(src=("the", "cat", "saw", "the", "dog"))
-    fig = figures.attention_heatmap(tr)
+    fig = valid(figures.attention_heatmap(tr))
     assert list(fig.layout.xaxis.tickvals) == [0, 1, 2, 3, 4]
     assert np.asarray(fig.data[0].z).shape == (tr.num_steps, 5)
 
 
 def test_heatmap_marks_unknown_and_blocked_words():
     tr = hand_trace(src_known=[True, False, True, True], blocked=(2,))
-    labels = list(figures.attention_heatmap(tr).layout.xaxis.ticktext)
+    labels = list(valid(figures.attention_heatmap(tr)).layout.xaxis.ticktext)
     assert labels[1] == "white" + figures.UNKNOWN_MARK
     assert labels[2] == figures.BLOCKED_MARK + "car"
     assert np.allclose(tr.weights[:, 2], 0)
@@ -89,7 +96,7 @@ def test_heatmap_marks_unknown_and_blocked_words():
 
 def test_heatmap_escapes_markup_in_words():
     tr = hand_trace(src=("<script>", "alert", "&", "."))
-    fig = figures.attention_heatmap(tr)
+    fig = valid(figures.attention_heatmap(tr))
     assert fig.layout.xaxis.ticktext[0] == "&lt;script&gt;"
     assert fig.data[0].customdata[0][0][1] == "&lt;script&gt;"
     assert "<script>" not in json.dumps(fig.layout.xaxis.ticktext)
@@ -97,7 +104,7 @@ def test_heatmap_escapes_markup_in_words():
 
 def test_heatmap_fills_in_row_by_row_for_playback():
     tr = hand_trace()
-    fig = figures.attention_heatmap(tr, upto=1)
+    fig = valid(figures.attention_heatmap(tr, upto=1))
     z = np.asarray(fig.data[0].z, dtype=float)
     assert np.isfinite(z[:2]).all() and np.isnan(z[2:]).all()
     assert list(fig.layout.yaxis.ticktext[2:]) == ["", "", ""]  # future words are not known yet
@@ -117,7 +124,7 @@ def test_no_attention_has_no_heatmap():
 
 def test_scores_and_weights_figure_shows_the_trace_numbers():
     tr, t = hand_trace(), 2
-    fig = figures.scores_weights_figure(tr, t)
+    fig = valid(figures.scores_weights_figure(tr, t))
     scores, weights = fig.data
     np.testing.assert_allclose(scores.x, tr.scores[t])
     np.testing.assert_allclose(weights.x, tr.weights[t])
@@ -130,7 +137,7 @@ def test_scores_and_weights_figure_shows_the_trace_numbers():
 
 def test_encoder_states_figure_is_one_row_per_source_word():
     tr = hand_trace()
-    fig = figures.encoder_states_figure(tr)
+    fig = valid(figures.encoder_states_figure(tr))
     np.testing.assert_allclose(np.asarray(fig.data[0].z, dtype=float), tr.enc_out)
     assert list(fig.layout.yaxis.ticktext) == list(tr.src_tokens)
 
@@ -138,7 +145,7 @@ def test_encoder_states_figure_is_one_row_per_source_word():
 def test_weighted_states_sum_to_the_context_vector():
     tr, t = hand_trace(), 3
     np.testing.assert_allclose(figures.weighted_states(tr, t).sum(0), tr.contexts[t])
-    fig = figures.context_figure(tr, t)
+    fig = valid(figures.context_figure(tr, t))
     z = np.asarray(fig.data[0].z, dtype=float)  # (S + 1, H)
     np.testing.assert_allclose(z[:-1], tr.weights[t][:, None] * tr.enc_out)
     np.testing.assert_allclose(z[-1], tr.contexts[t])
@@ -155,7 +162,7 @@ def test_topk_highlights_the_chosen_word_and_adds_a_forced_one():
     df = figures.topk_frame(forced, 2)
     assert df["word"].tolist()[-1] == "blanche" and df["chosen"].tolist() == [False, False, False, True]
     assert df["prob"].iloc[-1] == pytest.approx(forced.chosen_probs[2])
-    colors = figures.topk_figure(forced, 2).data[0].marker.color
+    colors = valid(figures.topk_figure(forced, 2)).data[0].marker.color
     assert colors[-1] == figures.HIGHLIGHT
 
 
@@ -167,11 +174,11 @@ def test_step_builders_refuse_no_attention(builder):
 
 def test_every_builder_works_on_real_traces_of_every_scorer(tiny_bundle):
     tr = trace_translation(tiny_bundle, "The white car is fast.", max_len=6)
-    assert figures.topk_figure(tr, 0).data
-    assert figures.encoder_states_figure(tr).data
+    assert valid(figures.topk_figure(tr, 0)).data
+    assert valid(figures.encoder_states_figure(tr)).data
     if tr.weights is None:
         return
-    fig = figures.attention_heatmap(tr)
+    fig = valid(figures.attention_heatmap(tr))
     assert list(fig.layout.xaxis.ticktext) == ["The", "white", "car", "is", "fast", "."]
     for t in range(tr.num_steps):
         np.testing.assert_allclose(figures.weighted_states(tr, t).sum(0), tr.contexts[t], atol=1e-5)
@@ -232,3 +239,88 @@ def test_history_frame_places_cut_epochs_where_they_ended_and_skips_their_train_
     df = figures.history_frame({"dot": {"history": history}})
     assert df[df.split == "train"].epoch.tolist() == [1.0]
     assert df[df.split == "valid"].epoch.tolist() == [1.0, 1.002]
+
+
+# ---------------------------------------------------------------- classroom: languages, sizes, speed
+
+
+def test_figures_speak_the_readers_language():
+    from attnviz.i18n import messages
+
+    ko = messages("ko")
+    tr = hand_trace()
+    fig = figures.attention_heatmap(tr, m=ko)
+    assert fig["layout"]["xaxis"]["title"]["text"] == "영어 입력" and fig["layout"]["yaxis"]["title"]["text"] == "프랑스어 출력"
+    assert "가중치" in fig["data"][0]["hovertemplate"] and "원점수" in fig["data"][0]["hovertemplate"]
+    assert valid(figures.topk_figure(tr, 0, m=ko)).layout.title.text == ko("figures.topk_title")
+    states = valid(figures.encoder_states_figure(tr, m=ko))
+    assert states.layout.title.text == ko("figures.states_title") and "%{x}" in states.data[0].hovertemplate
+    assert [a.text for a in valid(figures.scores_weights_figure(tr, 1, m=ko)).layout.annotations] == [
+        ko("figures.scores_title"), ko("figures.weights_title")]
+
+
+def test_heatmap_has_fixed_margins_wide_enough_for_its_labels():
+    tr = hand_trace(src=("supercalifragilistic", "b", "c", "."), tgt=("extraordinairement", "b", "<eos>"))
+    fig = figures.attention_heatmap(tr)
+    lay = fig["layout"]
+    assert lay["margin"]["autoexpand"] is False
+    assert not lay["xaxis"]["automargin"] and not lay["yaxis"]["automargin"]
+    assert lay["margin"]["l"] >= figures.text_px("extraordinairement", 15)  # the longest French label fits
+    wide = hand_trace(src=tuple(f"word{i}" for i in range(15)))
+    assert figures.attention_heatmap(wide)["layout"]["xaxis"]["tickangle"] == -90
+    assert figures.attention_heatmap(wide)["layout"]["margin"]["t"] >= figures.text_px("word14", 15)
+    cjk = figures.text_px("자동차", 15)
+    assert cjk > figures.text_px("car", 15) * 1.5  # wide characters get wide room
+
+
+def test_in_cell_numbers_only_where_cells_are_big_enough():
+    assert "texttemplate" in figures.attention_heatmap(hand_trace())["data"][0]
+    long = hand_trace(src=tuple(f"w{i}" for i in range(figures.TEXT_IN_CELLS_MAX[0] + 1)))
+    assert "texttemplate" not in figures.attention_heatmap(long)["data"][0]
+    assert "texttemplate" not in figures.attention_heatmap(hand_trace(), cell_text=False)["data"][0]
+    assert "%{z:.3f}" in figures.attention_heatmap(long)["data"][0]["hovertemplate"]  # hover still has them
+
+
+def test_presenter_figures_are_larger():
+    tr = hand_trace()
+    small, big = figures.attention_heatmap(tr), figures.attention_heatmap(tr, big=True)
+    assert big["layout"]["font"]["size"] > small["layout"]["font"]["size"]
+    assert big["layout"]["xaxis"]["tickfont"]["size"] >= 20
+    assert figures.attention_heatmap(tr, height=600)["layout"]["height"] == 600
+
+
+def test_a_spec_costs_far_less_than_a_validated_figure():
+    import time
+
+    tr = hand_trace(src=tuple(f"w{i}" for i in range(10)), tgt=tuple(f"m{i}" for i in range(12)) + ("<eos>",))
+    start = time.perf_counter()
+    for _ in range(20):
+        figures.attention_heatmap(tr)
+    spec_ms = (time.perf_counter() - start) / 20 * 1000
+    start = time.perf_counter()
+    for _ in range(5):
+        go.Figure(figures.attention_heatmap(tr))
+    valid_ms = (time.perf_counter() - start) / 5 * 1000
+    assert spec_ms < valid_ms  # generous: the real gap is ~0.1 ms against ~10 ms
+
+
+def test_quality_table_reads_well(tiny_cards):
+    from attnviz.i18n import messages
+
+    table = figures.quality_table(tiny_cards)
+    cells = [str(v) for v in table.to_numpy().ravel()]
+    assert "None" not in cells and "nan" not in cells
+    assert table["parameters"].tolist()[0] == format(tiny_cards["dot"]["parameters"], ",d")
+    assert table.set_index("model").loc["no attention (baseline)", "AER"] == "–"
+    big = figures.quality_table({"dot": {"parameters": 6924800, "metrics": {"bleu_greedy": 40.3127}}})
+    assert big["parameters"].tolist() == ["6,924,800"] and big["BLEU"].tolist() == ["40.31"]
+    assert "AER" not in big.columns  # a column no model has is left out
+    ko = figures.quality_table(tiny_cards, messages("ko"))
+    assert "모델" in ko.columns and "매개변수 수" in ko.columns
+
+
+def test_altair_labels_are_large_and_dark(tiny_cards):
+    for chart in (figures.bleu_by_length_chart(tiny_cards), figures.training_chart(tiny_cards)):
+        cfg = chart.to_dict()["config"]
+        assert cfg["axis"]["labelFontSize"] >= 14 and cfg["axis"]["labelColor"] == figures.INK
+        assert cfg["legend"]["labelFontSize"] >= 14 and cfg["title"]["fontSize"] >= 16

@@ -5,6 +5,7 @@ lookup, not the unpickling a copy per rerun would (cache_data copies ~80 KiB per
 """
 from __future__ import annotations
 
+import gc
 import inspect
 import os
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from ..state import Settings
 from ..text import tokenize_fr
 from ..trace import MAX_SOURCE_TOKENS, Trace, trace_translation
 
-MODELS_DIR = os.environ.get("ATTNVIZ_MODELS_DIR") or str(Path(__file__).resolve().parents[2] / "models")
+MODELS_DIR = str(Path(__file__).resolve().parents[2] / "models")  # unless ATTNVIZ_MODELS_DIR names another
 TRACE_CACHE_ENTRIES = 512  # ~80 KiB each at 10 words: at most ~40 MB for a whole class's sentences
 PLOTLY = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 _TRACE_OPTIONS = set(inspect.signature(trace_translation).parameters)  # what this core accepts
@@ -28,17 +29,24 @@ _TRACE_OPTIONS = set(inspect.signature(trace_translation).parameters)  # what th
 
 def models_key() -> tuple:
     """The models folder and its files' times: a retrained bundle means a fresh load."""
+    folder = os.environ.get("ATTNVIZ_MODELS_DIR") or MODELS_DIR  # read each run: tests point it elsewhere
     try:
-        return MODELS_DIR, tuple((p.name, p.stat().st_mtime_ns) for p in bundle_paths(MODELS_DIR))
+        return folder, tuple((p.name, p.stat().st_mtime_ns) for p in bundle_paths(folder))
     except OSError:  # a bundle being rewritten by training right now
-        return MODELS_DIR, ()
+        return folder, ()
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def load_models(key: tuple) -> dict[str, Bundle]:
     from ..checkpoint import load_all
 
-    return load_all(key[0])
+    models = load_all(key[0])
+    # The models (and torch, plotly, pandas) live as long as the server: move them out of the garbage
+    # collector's sight, so a full collection walks only what a script run left behind (this is what
+    # makes runner.postScriptGC = false in .streamlit/config.toml safe and cheap; see there).
+    gc.collect()
+    gc.freeze()
+    return models
 
 
 @st.cache_resource(show_spinner=False, max_entries=TRACE_CACHE_ENTRIES)

@@ -16,6 +16,7 @@ from .. import explain, figures
 from ..i18n import messages
 from ..state import Settings, clamp_step
 from ..trace import Trace
+from . import lab
 from .common import Traces, show_figure, trace_or_warn
 from .controls import NOTES
 from .heatmap import draw_heatmap
@@ -49,15 +50,23 @@ def _slid() -> None:
     st.session_state.update(playing=False, step=int(st.session_state.step_slider))
 
 
-def tick(n: int, now: float | None = None) -> bool:
-    """One timer tick: advance to the step due now, if still playing. Returns whether it is playing."""
-    ss = st.session_state
-    if not ss.get("playing"):
+def tick(state, n: int, now: float | None = None) -> bool:
+    """One timer tick on `state` (the session state, or any dict): advance to the step due now, if
+    still playing. Returns whether it is still playing."""
+    if not state.get("playing"):
         return False  # paused (or stopped) since the timer was set: never advance
-    ss.step = due_step(ss.play_step0, ss.play_t0, time.monotonic() if now is None else now, n)
-    if ss.step >= n:
-        ss.playing = False  # at the end: stop; the next full run drops the timer
-    return ss.playing
+    state["step"] = due_step(state["play_step0"], state["play_t0"], time.monotonic() if now is None else now, n)
+    if state["step"] >= n:
+        state["playing"] = False  # at the end: stop; the next full run drops the timer
+    return state["playing"]
+
+
+def _link_step(step: int) -> None:
+    """Keep the link's `step` on the step shown (1, the default, is left out of the link)."""
+    if step == 1:
+        st.query_params.pop("step", None)
+    else:
+        st.query_params["step"] = str(step)
 
 
 def draw(s: Settings, traces: Traces) -> None:
@@ -71,19 +80,21 @@ def draw(s: Settings, traces: Traces) -> None:
         ss.step = step
         ss[NOTES] = [*ss.get(NOTES, []), note]
         st.warning(m(note[0], **note[1]))
+        _link_step(step)
     playing = bool(ss.playing)
     draw_controls(m, n, playing)
     every = PLAY_EVERY / TICKS_PER_STEP if playing else None
 
     @st.fragment(run_every=every)
     def playback() -> None:
-        if every and not tick(n):
+        if every and not tick(ss, n):
             st.rerun(scope="app")  # paused or at the end: a full run shows Play and drops the timer
         if every:
-            st.query_params["step"] = str(ss.step)  # the link follows playback
+            _link_step(ss.step)  # the link follows playback
         draw_step(s, trace, ss.step - 1, playing=bool(every))
 
     playback()
+    lab.draw_edit(s, traces, trace, int(ss.step) - 1)  # what if another word here? (not while playing)
 
 
 def draw_controls(m, n: int, playing: bool) -> None:

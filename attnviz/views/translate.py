@@ -6,6 +6,7 @@ import streamlit as st
 from .. import explain
 from ..i18n import messages
 from ..state import Settings
+from . import lab
 from .common import Traces, trace_or_warn
 from .heatmap import draw_heatmap
 
@@ -33,9 +34,10 @@ def draw(s: Settings, traces: Traces) -> None:
             st.warning(note)
         st.markdown(f"**{m('translate.as_read')}** {explain.source_line(trace)}")
         st.markdown(explain.headline(trace, m))
-        draw_heatmap(s, trace, "heatmap", export=True)
+        lab.draw_main_heatmap(s, traces, trace)  # titled, named PNG/SVG, CSV/JSON/HTML exports
         st.caption(m("explain.heatmap_caption"))
         if trace.alternatives:
             st.markdown(m("translate.beam_kept", n=len(trace.alternatives)))
-            st.dataframe(explain.alternatives_table(trace, m), hide_index=True)
+            lab.draw_beam_tree(s, traces, trace)  # the beam as a tree, length penalty, per-hypothesis heatmap
+        lab.draw_panels(s, traces, trace)  # what if?, the hide test, human alignment
     right.markdown(m("explain.explainer_short"))  # beside the heatmap, or below it for a long sentence
