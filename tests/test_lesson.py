@@ -262,7 +262,7 @@ def progress(at: AppTest) -> str:
 
 
 def tally_text(at: AppTest) -> str:
-    return next(c.value for c in at.caption if "prediction" in c.value or "예측" in c.value)
+    return next(m.value for m in at.markdown if "predictions so far" in m.value or "지금까지의 예측" in m.value)
 
 
 def go(at: AppTest, key: str) -> AppTest:
@@ -367,3 +367,45 @@ def test_the_lesson_works_in_presenter_mode(app):
     assert not app.exception and progress(app).startswith("Stage 1 of 8")
     go(app, "lesson_next")
     assert app.session_state["stage"] == 2 and app.get("plotly_chart")
+
+
+# ---------------------------------------------------------------- the lesson's figures
+
+
+def test_guess_bars_colour_the_models_choice_and_name_the_guess():
+    from attnviz import figures
+    tr = hand_trace()
+    spec = figures.lesson_weights_figure(tr, 4, guess=1)
+    bar = spec["data"][0]
+    assert bar["marker"]["color"][3] == figures.HIGHLIGHT and bar["marker"]["color"][1] == figures.GUESS
+    assert "your guess" in spec["layout"]["yaxis"]["ticktext"][1] and "your guess" not in spec["layout"]["yaxis"]["ticktext"][3]
+    assert list(bar["x"]) == pytest.approx(list(tr.weights[4]))
+    top = figures.lesson_topk_figure(tr, 4, guess="chat")
+    assert top["data"][0]["marker"]["color"] == [figures.HIGHLIGHT, figures.BAR, figures.GUESS]
+    assert "blanche" in top["layout"]["yaxis"]["ticktext"][0]
+
+
+def test_mark_cells_outlines_the_crossing_and_hides_the_row_to_predict():
+    from attnviz import figures
+    tr = hand_trace()
+    spec = figures.mark_cells(figures.attention_heatmap(tr, upto=4), blank_row=4)
+    assert np.isnan(spec["data"][0]["z"][4]).all() and not np.isnan(spec["data"][0]["z"][3]).any()
+    full = figures.mark_cells(figures.attention_heatmap(tr), [(3, 4), (4, 3)], guess=(4, 0))
+    rects = [(sh["y0"] + 0.5, sh["x0"] + 0.5, sh["line"]["color"]) for sh in full["layout"]["shapes"]]
+    assert (3, 4, figures.HIGHLIGHT) in rects and (4, 3, figures.HIGHLIGHT) in rects
+    assert any(c == figures.GUESS and round(t) == 4 and round(i) == 0 for t, i, c in rects)
+    assert not np.isnan(np.asarray(full["data"][0]["z"], dtype=float)).any()
+
+
+def test_mark_last_state_and_the_quality_and_small_heatmap_figures(tiny_models_dir):
+    from attnviz import figures
+    tr = hand_trace()
+    spec = figures.mark_last_state(figures.encoder_states_figure(tr))
+    assert spec["layout"]["shapes"][-1]["y0"] == pytest.approx(len(tr.src_tokens) - 1.5)
+    cards = {k: b.card for k, b in load_all(tiny_models_dir).items()}
+    q = figures.lesson_quality_figure(cards, guess="general")
+    bleu = [c["metrics"]["bleu_greedy"] for c in cards.values()]
+    assert list(q["data"][0]["x"]) == pytest.approx(bleu)
+    assert q["data"][0]["marker"]["color"][int(np.argmax(bleu))] == figures.HIGHLIGHT
+    small = figures.lesson_small_heatmap(tr)
+    assert small["layout"]["xaxis"]["tickangle"] == -45 and "texttemplate" not in small["data"][0]

@@ -22,6 +22,7 @@ from .common import Traces, show_figure
 
 STAGE = "stage"  # session key: the stage on screen, 1-based
 GUESSES = "lesson_guesses"  # session key: stage key -> the option the student picked
+SCORERS_HEATMAP_HEIGHT = 380  # three heatmaps side by side, the quality chart below them
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def tally(s: Settings, traces: Traces) -> tuple[int, int]:
             if q is not None:
                 questions[stage.key] = q
     right, made = script.tally(questions, guesses)
-    st.caption(m("lesson.tally", right=right, made=made) if made else m("lesson.tally_none"))
+    st.markdown(m("lesson.tally", right=right, made=made) if made else m("lesson.tally_none"))
     return right, made
 
 
@@ -142,7 +143,7 @@ def shown(sc: Screen, option: str) -> str:
     if sc.question.kind == "translation":
         return md_escape(option)
     if sc.question.kind == "scorer":
-        return f"**{md_escape(sc.m(f'scorers.{option}'))}**"
+        return md_escape(sc.m(f"scorers.{option}"))
     return code("<eos>" if option == EOS else option)
 
 
@@ -176,6 +177,11 @@ def predict(sc: Screen, **fields) -> bool:
 
 def fig(spec, key: str) -> None:
     show_figure(spec, key=f"lesson-{key}")
+
+
+def states_height(trace: Trace, big: bool) -> int:
+    """The hidden states drawn tall enough to see each word's row: the lesson has room for them."""
+    return min(max(160 + (56 if big else 44) * len(trace.src_tokens), 320), 640)
 
 
 def written(trace: Trace, t: int) -> str:
@@ -213,7 +219,8 @@ def draw_handover(sc: Screen) -> None:
     left.markdown(sc.say("body", words=len(tr.src_tokens), sentence=code(tr.source), hidden=tr.enc_out.shape[1],
                          last=code(tr.src_tokens[-1])))
     with right:
-        fig(figures.mark_last_state(figures.encoder_states_figure(tr, m=sc.m, big=sc.big), sc.m), "handover")
+        spec = figures.encoder_states_figure(tr, m=sc.m, big=sc.big, height=states_height(tr, sc.big))
+        fig(figures.mark_last_state(spec, sc.m), "handover")
 
 
 def draw_look(sc: Screen) -> None:
@@ -230,7 +237,7 @@ def draw_look(sc: Screen) -> None:
         if revealed:
             fig(figures.lesson_weights_figure(tr, t, m=sc.m, guess=sc.guess, big=sc.big), "look-weights")
         else:
-            fig(figures.encoder_states_figure(tr, m=sc.m, big=sc.big), "look-states")
+            fig(figures.encoder_states_figure(tr, m=sc.m, big=sc.big, height=states_height(tr, sc.big)), "look-states")
 
 
 def draw_score(sc: Screen) -> None:
@@ -300,17 +307,16 @@ def draw_hide(sc: Screen) -> None:
         st.markdown(sc.say("body", sentence=code(plain.source), plain=f"**{md_escape(plain.translation)}**",
                            hidden=words))
         revealed = predict(sc, hidden=words)
-        if revealed:
-            st.markdown(sc.say("after", hidden=words, translation=f"**{md_escape(hidden_tr.translation)}**"))
-    with right:
-        if not revealed:
+    if not revealed:
+        with right:
             fig(figures.attention_heatmap(plain, title=sc.say("before_title"), m=sc.m, big=sc.big), "hide-before")
-            return
-        title = sc.say("after_title", word=", ".join(hidden_tr.src_tokens[i] for i in hidden_tr.blocked))
-        for col, (tr, text, key) in zip(st.columns(2), ((plain, sc.say("before_title"), "hide-before"),
-                                                         (hidden_tr, title, "hide-after"))):
-            with col:
-                fig(figures.attention_heatmap(tr, title=text, m=sc.m, big=sc.big, cell_text=False), key)
+        return
+    right.markdown(sc.say("after", hidden=words, translation=f"**{md_escape(hidden_tr.translation)}**"))
+    title = sc.say("after_title", word=", ".join(hidden_tr.src_tokens[i] for i in hidden_tr.blocked))
+    for col, (tr, text, key) in zip(st.columns(2, gap="large"), ((plain, sc.say("before_title"), "hide-before"),
+                                                                  (hidden_tr, title, "hide-after"))):
+        with col:
+            fig(figures.attention_heatmap(tr, title=text, m=sc.m, big=sc.big), key)
 
 
 def draw_scorers(sc: Screen) -> None:
@@ -320,7 +326,8 @@ def draw_scorers(sc: Screen) -> None:
     for col, name in zip(st.columns(len(names)), names):
         with col:
             st.markdown(f"**{md_escape(sc.m(f'scorers.{name}'))}**: {md_escape(sc.traces[name].translation)}")
-            fig(figures.attention_heatmap(sc.traces[name], m=sc.m, big=sc.big, cell_text=False), f"scorers-{name}")
+            fig(figures.lesson_small_heatmap(sc.traces[name], m=sc.m, big=sc.big, height=SCORERS_HEATMAP_HEIGHT),
+                f"scorers-{name}")
     test = script.metric(sc.cards, tr.scorer, "test_sentences")
     if sc.question is None:
         st.info(sc.m("lesson.unmeasured"))
