@@ -543,7 +543,8 @@ def lesson_topk_figure(trace: Trace, t: int, *, m: Messages | None = None, guess
 
 def lesson_quality_figure(cards: Mapping[str, dict], *, m: Messages | None = None, guess: str | None = None,
                           big: bool = False) -> dict:
-    """Measured BLEU (left) and AER (right) per model; the best BLEU in red, a guessed model in orange."""
+    """Measured BLEU (top panel) and AER (bottom panel) per model; the best BLEU in red, a guessed model
+    in orange. Stacked, so each panel keeps the full width beside the model names."""
     m = _en(m)
     df = metrics_frame(cards)
     models = list(df["model"])
@@ -553,26 +554,44 @@ def lesson_quality_figure(cards: Mapping[str, dict], *, m: Messages | None = Non
     bleu, aer = df["BLEU"].to_numpy(dtype=float), df["AER"].to_numpy(dtype=float)
     best = int(np.nanargmax(bleu)) if not np.isnan(bleu).all() else None
     colors = [HIGHLIGHT if i == best else GUESS if s == guess else BAR for i, s in enumerate(models)]
-    size, gap = 14 * (BIG if big else 1), 0.08
+    size = 14 * (BIG if big else 1)
+    gap = 0.16  # of the height, between the panels, for the lower panel's title
     data = []
-    for values, fmt, axis, name in ((bleu, ".1f", "x", "BLEU"), (aer, ".2f", "x2", "AER")):
-        bar = _bar(rows, np.nan_to_num(values), colors, labels, name, fmt, (axis, "y"), size)
+    for values, fmt, axes, name in ((bleu, ".1f", ("x", "y"), "BLEU"), (aer, ".2f", ("x2", "y2"), "AER")):
+        bar = _bar(rows, np.nan_to_num(values), colors, labels, name, fmt, axes, size)
         bar["text"] = ["–" if np.isnan(v) else format(v, fmt) for v in values]
         data.append(bar)
-    titles = (m("lesson.fig.bleu_bar"), m("lesson.fig.aer_bar"))
+    ticks = dict(tickmode="array", tickvals=rows, ticktext=labels, autorange="reversed", automargin=False,
+                 tickfont=dict(size=size, color=INK))
+    axis = dict(zeroline=True, zerolinecolor="#888888", automargin=False)
+    titles = ((m("lesson.fig.bleu_bar"), 1.0), (m("lesson.fig.aer_bar"), 0.5 - gap / 2))
     layout = dict(
         font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
-        height=int(np.clip(130 + (46 if big else 38) * len(rows), 240, 600)),
-        margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 3), b=int(size * 2), autoexpand=False),
-        xaxis=dict(domain=[0, 0.5 - gap / 2], zeroline=True, zerolinecolor="#888888", automargin=False),
-        xaxis2=dict(domain=[0.5 + gap / 2, 1], zeroline=True, zerolinecolor="#888888", anchor="y", automargin=False),
-        yaxis=dict(tickmode="array", tickvals=rows, ticktext=labels, autorange="reversed", automargin=False,
-                   tickfont=dict(size=size, color=INK)),
-        annotations=[dict(text=html.escape(text), x=x, xref="paper", y=1.0, yref="paper", yanchor="bottom",
-                          xanchor="center", showarrow=False, font=dict(size=size * 1.1, color=INK))
-                     for text, x in zip(titles, (0.25 - gap / 4, 0.75 + gap / 4))],
+        height=int(np.clip(150 + 2 * (40 if big else 32) * len(rows), 280, 760)),
+        margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 2.4), b=int(size * 2), autoexpand=False),
+        yaxis=dict(domain=[0.5 + gap / 2, 1], **ticks), yaxis2=dict(domain=[0, 0.5 - gap / 2], **ticks),
+        xaxis=dict(anchor="y", **axis), xaxis2=dict(anchor="y2", **axis),
+        annotations=[dict(text=html.escape(text), x=0, xref="paper", y=y, yref="paper", yanchor="bottom",
+                          xanchor="left", showarrow=False, font=dict(size=size * 1.1, color=INK))
+                     for text, y in titles],
     )
     return dict(data=data, layout=layout)
+
+
+def lesson_small_heatmap(trace: Trace, *, m: Messages | None = None, big: bool = False,
+                         height: int | None = None) -> dict:
+    """The attention heatmap for a narrow column (three side by side): no numbers in the cells (hover
+    gives them) and the English words slanted, so they never run into each other."""
+    spec = attention_heatmap(trace, m=m, big=big, cell_text=False, height=height)
+    layout = dict(spec["layout"])
+    src, size = _safe(src_labels(trace)), FONT["size"] * (BIG if big else 1)
+    angle = _tick_angle(len(src))
+    if angle == 0:
+        extra = _x_label_room(src, size, -45) - _x_label_room(src, size, 0)
+        layout["xaxis"] = dict(layout["xaxis"], tickangle=-45)
+        layout["margin"] = dict(layout["margin"], t=int(layout["margin"]["t"] + extra))
+        layout["height"] = int(layout["height"] + extra)
+    return dict(spec, layout=layout)
 
 
 def mark_cells(spec: dict, cells=(), guess: tuple[int, int] | None = None, blank_row: int | None = None) -> dict:
