@@ -618,14 +618,150 @@ def bench_app(script: Path, port: int | None, sessions: int, duration: float, id
             fig.update(asyncio.run(_alone(url, rounds, proc.pid, seed)))
             log(f"  alone: {fmt_ms(fig['cpu_alone'])} CPU per interaction")
         if browser:
-            from . import pagebrowser
-            fig["browser"] = pagebrowser.measure(url, log=log)
+            fig["browser"] = browser_measure(url, log=log)
+            log("  browser: " + ", ".join(f"{k} {fmt_ms(v)}" for k, v in fig["browser"].items()))
         fig.update(asyncio.run(_crowd(url, sessions, duration, seed, proc.pid, idle, log=log)))
         log(f"  crowd: p95 {fmt_ms(fig['p95'])}, {fig['done']} interactions, "
             f"server CPU {fig['cpu_util']:.0%} of one core")
         for e in fig.get("crosstalk_examples", []):
             log(f"  CROSS-TALK: {e}")
     return fig
+
+
+# ---------------------------------------------------------------- in a browser (--browser)
+
+CHROMIUM = Path(os.environ.get("ATTNVIZ_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
+BROWSER_TIMEOUT_MS = 30_000
+HEATMAP_JS = "document.querySelector('.js-plotly-plot .heatmaplayer')"
+
+# Armed before an action: t0 is the browser's own timestamp of the click / Enter that starts it; the page
+# is updated at the last DOM change after t0, once Streamlit's root says the script is no longer running
+# (data-test-script-state) and nothing has changed for QUIET_MS. (A fast run may never show "running":
+# React can batch it away, so any DOM change after t0 counts as the run having happened.)
+QUIET_MS = 150
+ARM_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const b = window.__bench = {t0: null, ran: false, last: null};
+  const start = (e) => { if (b.t0 === null && (e.type === 'click' || e.key === 'Enter')) b.t0 = e.timeStamp; };
+  document.addEventListener('click', start, true);
+  document.addEventListener('keydown', start, true);
+  b.obs = new MutationObserver((records) => {
+    if (b.t0 === null) return;
+    if (app.getAttribute('data-test-script-state') === 'running') b.ran = true;
+    b.last = performance.now();
+  });
+  b.obs.observe(app, {attributes: true, childList: true, subtree: true, characterData: true});
+}"""
+DONE_JS = """([marker, quiet]) => {
+  const b = window.__bench;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!b || b.t0 === null || b.last === null) return false;
+  if (app.getAttribute('data-test-script-state') === 'running') return false;
+  if (performance.now() - b.last < quiet) return false;
+  if (marker) {
+    const ticks = [...document.querySelectorAll('.js-plotly-plot g.xtick')].map(t => t.textContent.toLowerCase());
+    if (!ticks.some(t => t.includes(marker))) return false;
+  }
+  b.obs.disconnect();
+  return b.last - b.t0;
+}"""
+
+
+def ensure_chromium(log=print) -> Path:
+    """Debian's Chromium, installed with apt-get when missing and running as root."""
+    if not CHROMIUM.exists() and os.geteuid() == 0:
+        log("  installing chromium (apt-get install chromium)")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, timeout=300, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, timeout=600, check=False)
+    if not CHROMIUM.exists():
+        raise SystemExit(f"--browser needs Chromium at {CHROMIUM}: apt-get install chromium")
+    return CHROMIUM
+
+
+def _browser_action(page, action: str, turn: int) -> str | None:
+    """Start one interaction in the page; the marker to wait for in the heatmap, "" for none, None = skip."""
+    key = ACTIONS[action]
+    box = page.locator(f".st-key-{key}")
+    if box.count() == 0:
+        return None
+    if action == "sentence":
+        sentence = session_sentence(1, turn)
+        inp = box.locator("input").first
+        inp.fill(sentence)
+        inp.press("Enter")
+        return MARKERS[1]
+    if action in ("next", "prev"):
+        box.locator("button").first.click()
+        return ""
+    if key == "view":
+        labels = [t.strip().lower() for t in box.locator("button").all_inner_texts()]
+        hits = [i for i, t in enumerate(labels) if t.startswith(VIEW_PREFIX[action])]
+        if not hits:
+            return None
+        box.locator("button").nth(hits[0]).click()
+        return ""
+    if action == "model":
+        labels = box.locator("[role=radiogroup] label")
+        checked = box.locator("input[type=radio]").evaluate_all("els => els.map(e => e.checked)")
+        if labels.count() < 2 or len(checked) != labels.count():
+            return None
+        nxt = (checked.index(True) + 1) % len(checked) if True in checked else 0
+        labels.nth(nxt).click()
+        return ""
+    return None
+
+
+def browser_measure(url: str, rounds: int = 5, loads: int = 3, log=print) -> dict:
+    """Seconds: first load to heatmap visible (median of `loads` fresh contexts), and the median browser
+    time of each interaction over `rounds` rounds."""
+    from playwright.sync_api import sync_playwright
+    chromium = ensure_chromium(log)
+    out: dict[str, float] = {}
+    link = f"{url}/?" + urllib.parse.urlencode({"sentence": session_sentence(1, 0)})
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            firsts = []
+            for _ in range(loads):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = ctx.new_page()
+                page.goto(link)
+                got = page.wait_for_function(f"() => {HEATMAP_JS} ? performance.now() : false",
+                                             polling="raf", timeout=BROWSER_TIMEOUT_MS)
+                firsts.append(got.json_value() / 1000)  # since navigation start
+                ctx.close()
+            out["first load"] = statistics.median(firsts)
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = ctx.new_page()
+            page.goto(link)
+            page.wait_for_function(f"() => {HEATMAP_JS}", timeout=BROWSER_TIMEOUT_MS)
+            page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+                timeout=BROWSER_TIMEOUT_MS)
+            names = {"sentence": "new sentence", "compare": "view compare", "steps": "view steps",
+                     "next": "next step", "model": "change model", "translate": "view translate"}
+            times: dict[str, list[float]] = {}
+            for r in range(rounds):
+                for action in ("sentence", "compare", "steps", "next", "model", "translate"):
+                    page.evaluate(ARM_JS)
+                    marker = _browser_action(page, action, turn=r + 1)
+                    if marker is None:
+                        log(f"  browser: no widget for {action}; skipped")
+                        continue
+                    try:
+                        got = page.wait_for_function(DONE_JS, arg=[marker, QUIET_MS], polling="raf",
+                                                     timeout=BROWSER_TIMEOUT_MS)
+                    except Exception:
+                        state = page.evaluate("() => { const b = window.__bench; return b && "
+                                              "{t0: b.t0, ran: b.ran, last: b.last}; }")
+                        raise RuntimeError(f"browser: {action} did not finish: {state}") from None
+                    times.setdefault(names[action], []).append(got.json_value() / 1000)
+            out.update({k: statistics.median(v) for k, v in times.items()})
+            ctx.close()
+        finally:
+            browser.close()
+    return out
 
 
 def add_page_args(p: argparse.ArgumentParser) -> None:
