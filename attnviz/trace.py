@@ -295,15 +295,17 @@ class _Source:
     sentence: str
     tokens: list[str]
     ids: list[int]
-    enc: Encoded
+    enc: Encoded | None  # None when the fast path encodes
     allowed: torch.Tensor | None
     blocked: tuple[int, ...]
 
 
-def _prepare(bundle: Bundle, sentence: str, blocked: Sequence[int]) -> _Source:
+def _prepare(bundle: Bundle, sentence: str, blocked: Sequence[int], run_encoder: bool = True) -> _Source:
+    """Check, tokenise and (unless run_encoder is False: the fast path encodes itself) encode."""
     tokens, ids = source_ids(bundle, sentence)
     allowed = allowed_mask(len(ids), blocked) if blocked else None
-    return _Source(sentence, tokens, ids, encode(bundle, ids), allowed, tuple(sorted(set(blocked))))
+    enc = encode(bundle, ids) if run_encoder else None
+    return _Source(sentence, tokens, ids, enc, allowed, tuple(sorted(set(blocked))))
 
 
 def _as_np(t: torch.Tensor | None) -> np.ndarray | None:
@@ -490,18 +492,19 @@ def trace_translation(
         _check_chars(target, "forced French sentence")
     prefix_words = french_words(prefix, "French prefix") if prefix is not None else []
     target_words = french_words(target) if target is not None else None
-    src = _prepare(bundle, sentence, blocked)
+    if target_words is not None and not target_words:
+        raise ValueError("the forced French sentence has no words")
+    src = _prepare(bundle, sentence, blocked, run_encoder=target_words is not None)
     vocab = bundle.tgt_vocab
     if target_words is not None:
-        if not target_words:
-            raise ValueError("the forced French sentence has no words")
         ids, shown = forced_tokens(vocab, target_words)
         return record(bundle, src, ids + [EOS_ID], "forced", tgt_words=shown)
     prefix_ids, prefix_shown = forced_tokens(vocab, prefix_words)
     limit = max(max_len or default_max_len(len(src.ids)), len(prefix_ids) + 1)
     fd = fast_decoder(bundle.model)
-    keys = fd.keys(src.enc.enc_out[0], None if src.allowed is None else src.allowed[0])
-    s, results = _search(fd, keys, src.enc.dec_h0[0], prefix_ids, beam, limit)
+    enc_out, dec_h0 = fd.encode(src.ids)  # (S, H), (1, H)
+    keys = fd.keys(enc_out, None if src.allowed is None else src.allowed[0])
+    s, results = _search(fd, keys, dec_h0, prefix_ids, beam, limit)
     if beam == 1:
         if hypothesis != 0:
             raise ValueError("hypothesis picks a beam-search result; use beam > 1")
