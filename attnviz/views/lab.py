@@ -100,11 +100,10 @@ def draw_edit(s: Settings, traces: Traces, trace: Trace, t: int | None = None) -
     if s.present or ss.get("playing"):
         return
     st.markdown(f"#### {m('lab.edit_title')}")
-    if t is None:
-        if ss.get("lab_edit_step", 0) >= trace.num_steps:
-            ss.lab_edit_step = 0
-        t = st.selectbox(m("lab.edit_step"), list(range(trace.num_steps)), key="lab_edit_step",
-                         format_func=lambda i: f"{i + 1}. {trace.tgt_tokens[i]}")
+    if t is None:  # a slider, not a list of words: its labels would go stale when an edit changes them
+        n = trace.num_steps
+        ss.lab_edit_step = min(max(int(ss.get("lab_edit_step", 1)), 1), n)
+        t = (st.slider(m("lab.edit_step"), 1, n, key="lab_edit_step") if n > 1 else 1) - 1
     t = min(max(int(t), 0), trace.num_steps - 1)
     so_far = _so_far(trace, t)
     st.markdown(m("lab.edit_at", step=t + 1, so_far=code(so_far) if so_far else m("lab.edit_start"),
@@ -123,7 +122,7 @@ def draw_edit(s: Settings, traces: Traces, trace: Trace, t: int | None = None) -
     forced = _forced(trace)
     hist = edit_history()
     if s.prefix and any(forced) and trace.mode != "forced":
-        st.info(m("lab.edit_active", n=sum(forced), prefix=code(s.prefix), mark=figures.FORCED_MARK.strip()))
+        st.info(m("lab.edit_active", prefix=code(s.prefix), mark=figures.FORCED_MARK.strip()))
     undo, clear = st.columns(2)
     undo.button(m("lab.undo", n=len(hist)), key="lab_undo", on_click=_undo, disabled=not hist, width="stretch")
     clear.button(m("lab.clear"), key="lab_clear", on_click=_clear_edits, disabled=not s.prefix, width="stretch")
@@ -177,6 +176,9 @@ def draw_beam_tree(s: Settings, traces: Traces, trace: Trace) -> None:
         own = traces.get(s, length_penalty=penalty, hypothesis=k)
     except ValueError as e:
         st.warning(m("app.cannot_translate", reason=md_escape(str(e))))
+        return
+    if own.tgt_tokens == trace.tgt_tokens:  # the translation shown above: its heatmap is there already
+        st.caption(m("lab.hypothesis_same", rank=k + 1))
         return
     st.markdown(m("lab.hypothesis_heatmap", rank=k + 1, text=md_escape(own.translation) or "…"))
     if own.weights is None:
@@ -260,8 +262,11 @@ def draw_hide_effect(s: Settings, traces: Traces, trace: Trace) -> None:
     st.markdown(m("lab.effect_intro", n=trace.num_steps))
     left, right = st.columns([3, 2], gap="large")
     with left:
-        spec = figures.titled(figures.hide_effect_figure(effect, m=m, big=s.present),
-                              f"{m('lab.effect_title')}: {exports.figure_title(trace, m)}")
+        per = st.segmented_control(m("lab.effect_per"), ("word", "cell"), key="lab_effect_per", default="word",
+                                   required=True, format_func=lambda k: m(f"lab.effect_per_{k}"))
+        cells = trace.weights if per == "cell" else None
+        spec = figures.titled(figures.hide_effect_figure(effect, weights=cells, m=m, big=s.present),
+                              f"{m('lab.effect_title')} · {exports.figure_title(trace, m)}")
         _show(spec, "hide_effect", trace, "attention-vs-hiding")
     with right:
         st.dataframe(effect_frame(effect, m), hide_index=True)
