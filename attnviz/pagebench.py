@@ -154,7 +154,8 @@ def format_report(results: dict, sessions: int, idle: float, targets: bool = Tru
     rows = [
         ("server CPU / interaction, alone", lambda r: fmt_ms(r.get("cpu_alone")), "<= 50 ms"),
         (f"server CPU / interaction, {sessions} sess.", lambda r: fmt_ms(r.get("cpu_load")), "<= 50 ms"),
-        ("interactions/s per core (alone)", lambda r: _num(r.get("per_core"), "{:.1f}"), ""),
+        ("interactions/s per core", lambda r: _num(capacity(r)[0], "{:.0f}"), ""),
+        ("students/replica, every 4 s, 50% CPU", lambda r: _num(capacity(r)[1], "{:.0f}"), ""),
         (f"latency p50, {sessions} sessions", lambda r: fmt_ms(r.get("p50")), ""),
         (f"latency p95, {sessions} sessions", lambda r: fmt_ms(r.get("p95")), "<= 1000 ms"),
         ("latency max", lambda r: fmt_ms(r.get("max")), ""),
@@ -184,6 +185,18 @@ def format_report(results: dict, sessions: int, idle: float, targets: bool = Tru
             lines.append(f"CPU by action, alone ({n}): " + ", ".join(
                 f"{a} {fmt_ms(v)}" for a, v in r["by_action"].items()))
     return "\n".join(lines)
+
+
+def capacity(fig: dict, every: float = 4.0, busy: float = 0.5) -> tuple[float, float]:
+    """(interactions per second per core, students acting every `every` s one replica serves while
+    its core is `busy`): from the server CPU per interaction under load (alone when there is none).
+    One replica is one Python process: its script runs share one GIL, so it uses at most ~one core."""
+    cpu = fig.get("cpu_load")
+    if cpu is None or not cpu > 0:
+        cpu = fig.get("cpu_alone")
+    if cpu is None or not cpu > 0:
+        return float("nan"), float("nan")
+    return 1 / cpu, busy * every / cpu
 
 
 def _num(x, spec: str) -> str:
@@ -332,7 +345,14 @@ class Session:
         self.ws = None
 
     async def connect(self) -> RunResult:
+        """Load the page as a browser does: GET / (keeping the cookies it sets, e.g. nginx's affinity
+        cookie), then open the websocket and run the script with the link's query string."""
         import websockets
+        if "Cookie" not in self.headers:
+            _, headers, cookies = await asyncio.to_thread(first_get, self.ws_url.replace("ws://", "http://", 1)
+                                                          .rsplit("/_stcore/stream", 1)[0])
+            if cookies:
+                self.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
                                            open_timeout=RUN_TIMEOUT, ping_interval=None,
                                            additional_headers=self.headers or None)
@@ -513,15 +533,27 @@ async def _alone(url: str, rounds: int, pid: int, seed: int) -> dict:
             "alone_p50": percentile(times, 50)}
 
 
-async def _crowd(url: str, sessions: int, duration: float, seed: int, pid: int, idle: float,
+def _cpu(pids) -> float:
+    return sum(proc_cpu_seconds(p) for p in pids) if pids else float("nan")
+
+
+def _rss(pids) -> float:
+    return sum(proc_rss_mb(p) for p in pids) if pids else float("nan")
+
+
+async def _crowd(url: str, sessions: int, duration: float, seed: int, pid, idle: float,
                  log=print) -> dict:
-    """`sessions` sessions acting on the seeded schedule; latency, cross-talk, CPU, RSS."""
+    """`sessions` sessions acting on the seeded schedule; latency, cross-talk, CPU, RSS.
+
+    pid: the server process, or a list of them (summed), or None when the server is not ours."""
+    pids = [] if pid is None else [pid] if isinstance(pid, int) else list(pid)
     plans = schedule(seed, sessions, duration)
     clients = [Session(url, number=i, query={"sentence": session_sentence(i, 0)}) for i in range(sessions)]
     latencies, skips = [], {}
     counts = {"done": 0, "failed": 0, "crosstalk": 0, "checked": 0, "loaded": 0}
     rss_peak = [0.0]
     examples = []
+    replicas: dict[str, int] = {}  # behind deploy/serve: sessions per replica
 
     def check(s: Session, r: RunResult) -> None:
         own, others = crosstalk(r.text, MARKERS[s.number % len(MARKERS)])
@@ -534,10 +566,19 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid: int, 
                 examples.append(f"session {s.number} saw {others}")
 
     async def one(s: Session, plan) -> None:
-        first = await s.connect()
+        try:
+            first = await s.connect()
+        except Exception as e:  # refused, reset, bad handshake: this student could not load the page
+            counts["failed"] += 1
+            if len(examples) < 3:
+                examples.append(f"session {s.number} could not connect: {e!r}"[:200])
+            return
         if not first.ok:
             counts["failed"] += 1
             return
+        replica = s.response_headers.get("x-attnviz-replica")
+        if replica:
+            replicas[replica] = replicas.get(replica, 0) + 1
         check(s, first)
         if MARKERS[s.number % len(MARKERS)] not in r_words(first.text):
             typed = await s.act("sentence")  # an app that does not read ?sentence= gets it typed
@@ -563,7 +604,8 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid: int, 
 
     async def sample_rss(stop: asyncio.Event) -> None:
         for _ in range(int(3600 / 0.5)):
-            rss_peak[0] = max(rss_peak[0], proc_rss_mb(pid))
+            if pids:
+                rss_peak[0] = max(rss_peak[0], _rss(pids))
             with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
             if stop.is_set():
@@ -579,18 +621,21 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid: int, 
         if counts["loaded"] + counts["failed"] >= sessions or all(t.done() for t in tasks):
             break
         await asyncio.sleep(0.2)
-    c0, t0 = proc_cpu_seconds(pid), time.perf_counter()
+    c0, t0 = _cpu(pids), time.perf_counter()
     ready.set()
     await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), duration + 2 * RUN_TIMEOUT + 30)
-    cpu = proc_cpu_seconds(pid) - c0
+    cpu = _cpu(pids) - c0
     wall = time.perf_counter() - t0
-    rss_connected = proc_rss_mb(pid)
+    rss_connected = _rss(pids)
     stop.set()
     await sampler
     for s in clients:
         await s.close()
-    log(f"  {sessions} sessions disconnected; waiting {idle:g} s for the idle RSS")
-    await asyncio.sleep(idle)
+    if replicas:
+        log("  sessions per replica: " + ", ".join(f"{k} {v}" for k, v in sorted(replicas.items())))
+    if pids and idle > 0:
+        log(f"  {sessions} sessions disconnected; waiting {idle:g} s for the idle RSS")
+        await asyncio.sleep(idle)
     done = counts["done"]
     return {
         "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
@@ -598,8 +643,8 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid: int, 
         "cpu_load": cpu / done if done else float("nan"), "cpu_util": cpu / wall,
         "done": done, "skipped": sum(skips.values()), "skips": skips, "failed": counts["failed"],
         "crosstalk": counts["crosstalk"], "checked": counts["checked"], "crosstalk_examples": examples,
-        "rss_peak": max(rss_peak[0], rss_connected), "rss_connected": rss_connected,
-        "rss_idle": proc_rss_mb(pid),
+        "rss_peak": max(rss_peak[0], rss_connected) if pids else float("nan"), "rss_connected": rss_connected,
+        "rss_idle": _rss(pids), "replicas": replicas,
     }
 
 
@@ -774,29 +819,39 @@ def add_page_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rounds", type=int, default=3, help="cycles of actions for one session alone (CPU/action)")
     p.add_argument("--browser", action="store_true", help="also time the page in Chromium (Playwright)")
     p.add_argument("--only", choices=("app", "trivial"), default=None, help="benchmark one of the two apps")
+    p.add_argument("--url", default=None, help="drive a running server instead (e.g. deploy/serve's nginx); "
+                   "no CPU or RSS figures then")
 
 
 def main(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731 — progress on stderr, the table on stdout
     results = {}
-    apps = {"app.py": APP, "trivial_app": TRIVIAL_APP}
-    if args.only:
-        apps = {k: v for k, v in apps.items() if (args.only == "app") == (v == APP)}
-    for i, (name, script) in enumerate(apps.items()):
-        port = args.port + i if args.port else None
-        results[name] = bench_app(script, port, args.sessions, args.duration, args.idle, args.seed,
-                                  args.rounds, args.browser, log=lambda m: print(m, file=sys.stderr, flush=True))
-    if "app.py" in results and "trivial_app" in results:
-        b, t = results["app.py"].get("browser", {}), results["trivial_app"].get("browser", {})
-        results["app.py"]["browser"] = {k: v for k, v in b.items()}
-        for k in b:
-            if k in t and t[k] > 0:
-                results.setdefault("ratio", {}).setdefault("browser", {})[k] = b[k] / t[k] / 1000
-    ratio = results.pop("ratio", None)
+    if args.url:  # a server we did not start (e.g. deploy/serve): latency and cross-talk only
+        url = args.url.rstrip("/")
+        log(f"driving {url} (not started here: no server CPU or RSS)")
+        results[url] = asyncio.run(_crowd(url, args.sessions, args.duration, args.seed, None, 0, log=log))
+        if args.browser:
+            results[url]["browser"] = browser_measure(url, log=log)
+    else:
+        apps = {"app.py": APP, "trivial_app": TRIVIAL_APP}
+        if args.only:
+            apps = {k: v for k, v in apps.items() if (args.only == "app") == (v == APP)}
+        for i, (name, script) in enumerate(apps.items()):
+            port = args.port + i if args.port else None
+            results[name] = bench_app(script, port, args.sessions, args.duration, args.idle, args.seed,
+                                      args.rounds, args.browser, log=log)
     print(f"page benchmark: {args.sessions} sessions acting every 2-6 s for {args.duration:g} s (seed {args.seed}), "
           f"{os.cpu_count()} CPU cores, {time.perf_counter() - t0:.0f} s in all")
     print(format_report(results, args.sessions, args.idle))
-    if ratio:
-        print("browser time, app / trivial: " + ", ".join(
-            f"{k} {v * 1000:.1f}x" for k, v in ratio["browser"].items()))
+    app, trivial = results.get("app.py", {}).get("browser", {}), results.get("trivial_app", {}).get("browser", {})
+    ratios = {k: app[k] / trivial[k] for k in app if trivial.get(k)}
+    if ratios:
+        print("browser time, app.py / trivial_app: " + ", ".join(f"{k} {v:.1f}x" for k, v in ratios.items())
+              + "   (target <= 2.5x)")
+    for name, r in results.items():
+        if r.get("replicas"):
+            print(f"sessions per replica ({name}): " + ", ".join(f"{k} {v}" for k, v in sorted(r["replicas"].items())))
+        for e in r.get("crosstalk_examples", []):
+            print(f"{name}: {e}")
     return 0

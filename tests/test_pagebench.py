@@ -119,6 +119,12 @@ def test_session_changes_one_widget_per_action_and_skips_missing_ones():
     assert st.trigger_value and one_shot and frag == "frag"
 
 
+def test_capacity_from_cpu_per_interaction():
+    assert pb.capacity({"cpu_load": 0.02}) == pytest.approx((50, 100))
+    assert pb.capacity({"cpu_load": float("nan"), "cpu_alone": 0.04}) == pytest.approx((25, 50))
+    assert all(math.isnan(x) for x in pb.capacity({}))
+
+
 def test_report_has_both_apps_and_the_targets():
     fig = {"cpu_alone": 0.021, "cpu_load": 0.03, "per_core": 47.6, "p50": 0.08, "p95": 0.4, "max": 0.5,
            "done": 100, "skipped": 2, "skips": {"next": 2}, "failed": 0, "crosstalk": 0, "checked": 130,
@@ -131,6 +137,8 @@ def test_report_has_both_apps_and_the_targets():
                for line in lines)
     assert any("RSS, 60 s after disconnect" in line and "390 MB" in line for line in lines)
     assert any(line.startswith("browser: first load") and "1500 ms" in line for line in lines)
+    assert any(line.startswith("interactions/s per core") and " 33 " in line for line in lines)  # 1 / 30 ms
+    assert any(line.startswith("students/replica") and " 67 " in line for line in lines)  # 0.5 * 4 s / 30 ms
     assert "0 of 130" in text and "100 / 2 / 0" in text and "skipped in app.py: next x2" in text
 
 
