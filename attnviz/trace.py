@@ -309,7 +309,7 @@ def _prepare(bundle: Bundle, sentence: str, blocked: Sequence[int], run_encoder:
 
 
 def _as_np(t: torch.Tensor | None) -> np.ndarray | None:
-    return None if t is None else t.numpy().astype(np.float64)
+    return None if t is None else t.detach().numpy().astype(np.float64)
 
 
 def record(

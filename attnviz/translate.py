@@ -1,5 +1,5 @@
 """Translate CLI: python -m attnviz translate "SENTENCE" [--scorer NAME|all] [--target FR] [--beam K]
-[--block I,J] [--json] [--input FILE]. One JSON object per input line with --json, else a table.
+[--prefix FR] [--block I,J] [--json] [--input FILE]. One JSON object per input line with --json, else a table.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def trace_to_json(trace: Trace) -> dict:
         "mode": trace.mode,
         "source_tokens": list(trace.src_tokens),
         "target_tokens": list(trace.tgt_tokens),
+        "forced": list(trace.forced),  # per step: True where the word was given (--target, --prefix)
         "translation": trace.translation,
         "scores": as_list(trace.scores),
         "weights": as_list(trace.weights),
@@ -106,12 +107,13 @@ def read_lines(path: str) -> list[tuple[int, str, str]]:
 
 
 def trace_line(
-    bundles: list[Bundle], line: str, beam: int, blocked: tuple[int, ...], target: str | None
+    bundles: list[Bundle], line: str, beam: int, blocked: tuple[int, ...], target: str | None,
+    prefix: str | None = None,
 ) -> tuple[str, list[Trace]]:
     """One input line (English, or English<TAB>French to force) through every chosen bundle."""
     source, _, forced = line.partition("\t")
-    return source, [trace_translation(b, source, beam=beam, target=forced or target, blocked=blocked)
-                    for b in bundles]
+    return source, [trace_translation(b, source, beam=beam, target=forced or target, blocked=blocked,
+                                      prefix=prefix) for b in bundles]
 
 
 def add_translate_args(p: argparse.ArgumentParser) -> None:
@@ -120,6 +122,7 @@ def add_translate_args(p: argparse.ArgumentParser) -> None:
                    "one output record per non-empty line")
     p.add_argument("--scorer", default="all", help=f"one of {', '.join(SCORERS)}, or all")
     p.add_argument("--target", help="a French sentence to force (teacher forcing) instead of decoding")
+    p.add_argument("--prefix", help="French words the translation must start with; decoding continues after them")
     p.add_argument("--beam", type=beam_width, default=1, help="beam width (1: greedy)")
     p.add_argument("--block", help="comma-separated 0-based source positions hidden from attention, e.g. 0,2")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -148,7 +151,7 @@ def _json_line(obj: dict) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    for name in ("sentence", "target", "block", "scorer"):
+    for name in ("sentence", "target", "prefix", "block", "scorer"):
         value = getattr(args, name)
         where = _not_utf8(value) if value is not None else None
         if where:
@@ -184,7 +187,7 @@ def main(args: argparse.Namespace) -> int:
     for n, line, error in items:
         if not error:
             try:
-                source, traces = trace_line(chosen, line, args.beam, blocked, args.target)
+                source, traces = trace_line(chosen, line, args.beam, blocked, args.target, args.prefix)
             except ValueError as e:
                 error = str(e)
         at = {} if n is None else {"line": n}
