@@ -49,9 +49,12 @@ RUN_TIMEOUT = 30.0  # seconds one interaction may take before it counts as timed
 # Marker nouns: each session's sentences contain its own; none of them appears in the app's fixed text.
 MARKERS = ("piano", "umbrella", "elephant", "guitar", "banana", "tiger", "lemon", "camel", "violin",
            "pencil", "rabbit", "carrot", "monkey", "onion", "pillow", "ladder", "spoon", "blanket",
-           "bucket", "candle", "parrot", "tomato", "wallet", "hammer", "kettle", "mirror", "rocket",
+           "pelican", "candle", "parrot", "tomato", "wallet", "hammer", "kettle", "mirror", "rocket",
            "lizard", "penguin", "sheep", "potato", "turtle", "donkey", "cherry", "sofa", "carpet",
-           "helmet", "jacket", "ticket", "wolf")
+           "helmet", "jacket", "ticket", "wolf", "needle", "basket", "feather", "barrel", "saddle",
+           "kayak", "compass", "lantern", "trumpet", "cactus", "walrus", "zebra", "giraffe", "kangaroo",
+           "dolphin", "octopus", "pumpkin", "peach", "mango", "coconut")
+# (more sessions than markers share them: cross-talk between two sessions with one marker goes unseen)
 TEMPLATES = ("I see the {}.", "Where is the {}?", "The {} is very old.", "She has a {}.")
 ADJECTIVES = ("", "red ", "small ", "big ", "new ", "green ", "white ", "black ")  # a fresh sentence each turn
 
