@@ -107,7 +107,10 @@ def nav(m: Messages, n: int, stage: script.Stage) -> None:
     title = m(f"lesson.{stage.key}.title")
     left, back, nxt = st.columns([8, 1.3, 1.3], vertical_alignment="bottom")
     left.progress(n / total, text=m("lesson.progress", n=n, total=total, title=title))
-    back.button(m("lesson.prev"), key="lesson_prev", on_click=_go, args=(n - 1,), disabled=n <= 1, width="stretch")
+    # The keyboard handler (views/keys.py) clicks `.st-key-lesson_back button` for ← / PageUp: the
+    # container carries that name, the button its own key.
+    back.container(key="lesson_back").button(m("lesson.prev"), key="lesson_prev", on_click=_go, args=(n - 1,),
+                                            disabled=n <= 1, width="stretch")
     nxt.button(m("lesson.next"), key="lesson_next", on_click=_go, args=(n + 1,), disabled=n >= total,
                type="primary", width="stretch")
     st.subheader(title)
@@ -161,7 +164,7 @@ def predict(sc: Screen, **fields) -> bool:
         cols = [st.container() for _ in q.options] if wide else st.columns(len(q.options))
         for i, (col, option) in enumerate(zip(cols, q.options)):
             col.button(option_label(sc, option), key=f"lesson_{sc.stage.key}_{i}", on_click=_guess,
-                       args=(sc.stage.key, i), help=sc.m("lesson.predict_help"), width="stretch")
+                       args=(sc.stage.key, i), width="stretch")
         return False
     g = script.grade(q, sc.guess)
     values = dict(guess=shown(sc, q.options[g.guess]), best=shown(sc, q.options[q.answer]),
@@ -296,7 +299,7 @@ def draw_reorder(sc: Screen) -> None:
             spec = figures.mark_cells(figures.attention_heatmap(tr, m=sc.m, big=sc.big), cells, guess)
         else:
             spec = figures.mark_cells(figures.attention_heatmap(tr, upto=t, m=sc.m, big=sc.big), blank_row=t)
-        fig(spec, "reorder")
+        fig(figures.slant_words(spec, tr, sc.big), "reorder")
 
 
 def draw_hide(sc: Screen) -> None:
@@ -309,14 +312,15 @@ def draw_hide(sc: Screen) -> None:
         revealed = predict(sc, hidden=words)
     if not revealed:
         with right:
-            fig(figures.attention_heatmap(plain, title=sc.say("before_title"), m=sc.m, big=sc.big), "hide-before")
+            spec = figures.attention_heatmap(plain, title=sc.say("before_title"), m=sc.m, big=sc.big)
+            fig(figures.slant_words(spec, plain, sc.big), "hide-before")
         return
     right.markdown(sc.say("after", hidden=words, translation=f"**{md_escape(hidden_tr.translation)}**"))
     title = sc.say("after_title", word=", ".join(hidden_tr.src_tokens[i] for i in hidden_tr.blocked))
     for col, (tr, text, key) in zip(st.columns(2, gap="large"), ((plain, sc.say("before_title"), "hide-before"),
                                                                   (hidden_tr, title, "hide-after"))):
         with col:
-            fig(figures.attention_heatmap(tr, title=text, m=sc.m, big=sc.big), key)
+            fig(figures.slant_words(figures.attention_heatmap(tr, title=text, m=sc.m, big=sc.big), tr, sc.big), key)
 
 
 def draw_scorers(sc: Screen) -> None:
