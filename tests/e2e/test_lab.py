@@ -1,0 +1,100 @@
+"""The decoding lab in headless Chromium: pick another top word, see the beam tree, download a CSV and a PNG.
+
+Runs against the tiny fixture models. Run: pytest tests/e2e/test_lab.py -m e2e
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT_MS = 30_000
+PLOT = ".js-plotly-plot"
+SENTENCE = "She reads a red book."
+STEM = "dot-she-reads-a-red-book"
+
+
+def open_page(chromium, app_url: str, query: str):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/?model=dot&sentence={SENTENCE.replace(' ', '+')}{query}")
+    page.locator(PLOT).first.wait_for(timeout=TIMEOUT_MS)
+    return context, page
+
+
+MAIN_H3 = "[data-testid='stMain'] h3"  # the translation (the sidebar has an h3 of its own)
+
+
+def headline(page) -> str:
+    return page.locator(MAIN_H3).first.inner_text()
+
+
+def test_picking_another_top_word_changes_the_translation(chromium, app_url):
+    context, page = open_page(chromium, app_url, "")
+    try:
+        before = headline(page)
+        pick = page.locator("[class*='st-key-lab_pick_'] button:not([disabled])").first
+        word = re.sub(r" \([0-9.]+\)$", "", pick.inner_text())
+        pick.click()
+        page.get_by_text("Chosen by you").first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(f"b => document.querySelector(\"{MAIN_H3}\").innerText !== b", arg=before,
+                               timeout=TIMEOUT_MS)
+        assert headline(page).lower().startswith(word.lower().rstrip("'"))
+        assert "prefix=" in page.url  # the link reproduces the edit
+        ticks = page.locator(PLOT).first.locator("g.ytick").evaluate_all("els => els.map(e => e.textContent)")
+        assert ticks[0].startswith("✎")  # the forced step is marked in the heatmap
+    finally:
+        context.close()
+
+
+def test_beam_tree_is_drawn(chromium, app_url):
+    context, page = open_page(chromium, app_url, "&beam=3")
+    try:
+        page.get_by_text("Show the attention of hypothesis").first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.js-plotly-plot text')].some(t => t.textContent === 'start')",
+            timeout=TIMEOUT_MS)
+        tree = page.locator(PLOT, has=page.locator("text", has_text=re.compile("^start$"))).first
+        legend = tree.locator("g.legend").first.text_content()
+        assert "kept" in legend and "finished (end)" in legend
+    finally:
+        context.close()
+
+
+def test_csv_and_png_downloads_are_named_and_hold_the_right_content(chromium, app_url):
+    context, page = open_page(chromium, app_url, "")
+    try:
+        with page.expect_download(timeout=TIMEOUT_MS) as got:
+            page.get_by_role("button", name="⬇ CSV (tidy)").click()
+        csv_file = got.value
+        assert csv_file.suggested_filename == f"attention-{STEM}.csv"
+        rows = list(csv.DictReader(io.StringIO(open(csv_file.path(), encoding="utf-8").read())))
+        assert list(rows[0]) == ["step", "french_word", "english_word", "score", "weight"]
+        assert [r["english_word"] for r in rows[:6]] == ["She", "reads", "a", "red", "book", "."]
+        assert rows[-1]["french_word"] == "<eos>" and len(rows) % 6 == 0
+        assert abs(sum(float(r["weight"]) for r in rows if r["step"] == "1") - 1) < 1e-4
+
+        plot = page.locator(PLOT).first
+        plot.hover()
+        with page.expect_download(timeout=TIMEOUT_MS) as got:
+            plot.locator(".modebar-btn[data-title^='Download plot']").first.click()
+        png = got.value
+        assert png.suggested_filename == f"attention-{STEM}.png"
+        assert open(png.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+        page.get_by_text("SVG", exact=True).click()  # the format the camera button saves
+        page.wait_for_timeout(1500)
+        plot = page.locator(PLOT).first
+        plot.hover()
+        with page.expect_download(timeout=TIMEOUT_MS) as got:
+            plot.locator(".modebar-btn[data-title^='Download plot']").first.click()
+        svg = got.value
+        assert svg.suggested_filename == f"attention-{STEM}.svg"
+        text = open(svg.path(), encoding="utf-8").read()
+        assert text.lstrip().startswith("<svg") and SENTENCE in text  # titled with the sentence
+    finally:
+        context.close()
