@@ -143,11 +143,11 @@ class FastDecoder:
         head = torch.mm(att_h, self.head_t) if self.head_b is None else torch.addmm(self.head_b, att_h, self.head_t)
         return Step(dec_h, scores, weights, context, att_h, torch.log_softmax(head, dim=-1))
 
-    def cluster_log_probs(self, att_h: torch.Tensor, head_lp: torch.Tensor, c: int) -> torch.Tensor:
-        """Log-probs of every word of tail cluster c for one hypothesis: (E,), (C,) -> (size_c,)."""
+    def cluster_log_probs(self, att_h: torch.Tensor, cluster_lp: float, c: int) -> torch.Tensor:
+        """Log-probs of every word of tail cluster c for one hypothesis: att_h (1, E) -> (size_c,)."""
         w1, w2 = self.tails[c]
-        logits = torch.mm(torch.mm(att_h.unsqueeze(0), w1), w2)[0]  # (1, E) @ (E, h) @ (h, size) -> (size,)
-        return torch.log_softmax(logits, dim=-1) + head_lp[self.shortlist + c]  # as AdaptiveLogSoftmaxWithLoss
+        logits = torch.mm(torch.mm(att_h, w1), w2)[0]  # (1, E) @ (E, h) @ (h, size) -> (size,)
+        return torch.log_softmax(logits, dim=-1) + cluster_lp  # as AdaptiveLogSoftmaxWithLoss
 
     def top_words(
         self, step: Step, k_all: int, k_sel: int, banned: Sequence[int]
@@ -159,20 +159,20 @@ class FastDecoder:
         A word of tail cluster c has log-prob <= the cluster's own log-prob in the head, so only the
         clusters more probable than the last word we need can hold a top word; only those are read.
         """
-        short = step.head_lp[:, : self.shortlist]  # (N, shortlist)
-        kk = min(self.shortlist, max(k_all, k_sel + len(banned)))  # room for every banned word
-        vals, idx = short.topk(kk, dim=-1)  # (N, kk)
-        vals, idx = vals.tolist(), idx.tolist()
-        clusters = step.head_lp[:, self.shortlist:].tolist()  # (N, clusters)
+        sl = self.shortlist
+        kk = min(sl, max(k_all, k_sel + len(banned)))  # room for every banned word
+        vals, idx = step.head_lp[:, :sl].topk(kk, dim=-1)  # (N, kk)
+        # one transfer: the kk best shortlist log-probs, their ids (exact as floats) and the clusters'
+        rows = torch.cat([vals, idx.to(vals.dtype), step.head_lp[:, sl:]], dim=1).tolist()  # (N, 2kk + clusters)
         out = []
-        for r in range(len(vals)):
-            cand = list(zip(vals[r], idx[r]))
+        for r, row in enumerate(rows):
+            cand = list(zip(row[:kk], map(int, row[kk: 2 * kk])))
             sel = [c for c in cand if c[1] not in banned]
             thr = min(_kth(cand, k_all), _kth(sel, k_sel))
             expanded = {}
-            for c, lp in enumerate(clusters[r]):
+            for c, lp in enumerate(row[2 * kk:]):
                 if lp > thr:
-                    full = self.cluster_log_probs(step.att_h[r], step.head_lp[r], c)  # (size_c,)
+                    full = self.cluster_log_probs(step.att_h[r: r + 1], lp, c)  # (size_c,)
                     expanded[c] = full
                     tv, ti = full.topk(min(kk, full.numel()))
                     cand += [(v, i + self.cutoffs[c]) for v, i in zip(tv.tolist(), ti.tolist())]
@@ -184,11 +184,12 @@ class FastDecoder:
 
     def word_log_prob(self, step: Step, row: int, word: int, expanded: dict) -> float:
         """Exact log-prob of one word for hypothesis `row` (reads its tail cluster if it has one)."""
-        if word < self.shortlist:
+        sl = self.shortlist
+        if word < sl:
             return float(step.head_lp[row, word])
         c = next(i for i in range(len(self.tails)) if word < self.cutoffs[i + 1])
         if c not in expanded:
-            expanded[c] = self.cluster_log_probs(step.att_h[row], step.head_lp[row], c)
+            expanded[c] = self.cluster_log_probs(step.att_h[row: row + 1], float(step.head_lp[row, sl + c]), c)
         return float(expanded[c][word - self.cutoffs[c]])
 
 

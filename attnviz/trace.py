@@ -516,7 +516,7 @@ def trace_translation(
                          f"{len(scored)} (0..{len(scored) - 1})")
     tree = BeamTree(
         beam=beam, length_penalty=length_penalty,
-        nodes=tuple(BeamNode(i, s.parent[i], len(s.path(i)) - 1, tok, s.token[i], s.logp[i], s.cum[i], s.status[i])
+        nodes=tuple(BeamNode(i, s.parent[i], s.where[i][0], tok, s.token[i], s.logp[i], s.cum[i], s.status[i])
                     for i, tok in enumerate(_node_words(vocab, s, prefix_shown))),
         ranked=tuple(n for _, n in scored), ranked_scores=tuple(sc for sc, _ in scored),
     )
