@@ -24,8 +24,9 @@ KEYS_JS = """
     if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
     const keys = targets[event.key];
     if (!keys) return;
-    for (const key of keys) {
-      const button = doc.querySelector(`.st-key-${key} button:not([disabled])`);
+    for (const key of keys) {  // the visible one: Streamlit keeps a hidden copy of a button with help
+      const button = [...doc.querySelectorAll(`.st-key-${key} button:not([disabled])`)]
+        .find((b) => b.getClientRects().length > 0);
       if (button) { event.preventDefault(); button.click(); return; }
     }
   };

@@ -30,6 +30,11 @@ def wait_for_source(page, token: str) -> None:
     page.locator("code", has_text=re.compile(rf"^{re.escape(token)}\*?$")).first.wait_for(timeout=TIMEOUT_MS)
 
 
+def open_view(page, label: str) -> None:
+    """Click a view in the view switch (a segmented control)."""
+    page.locator(".st-key-view").get_by_role("button", name=label, exact=True).click()
+
+
 def heatmap_cell_center(page, row: int, col: int) -> tuple[float, float]:
     """Screen position of a heatmap cell: under its English tick label, level with its French one."""
     plot = page.locator(HEATMAP).first
@@ -64,15 +69,15 @@ def test_translate_hover_and_play_back(page, tmp_path):
     page.screenshot(path=str(tmp_path / "translate.png"), full_page=True)
 
     # step the decoder forward
-    page.get_by_role("tab", name="Step by step").click()
+    open_view(page, "Step by step")
     page.get_by_text(re.compile(r"^Step 1 of \d+\.$")).first.wait_for(timeout=TIMEOUT_MS)
-    page.get_by_role("button", name="Next").click()
+    page.locator(".st-key-next button:visible").click()
     page.get_by_text(re.compile(r"^Step 2 of \d+\.$")).first.wait_for(timeout=TIMEOUT_MS)
 
     # Play advances on its own; Pause stops it
-    page.get_by_role("button", name="Play").click()
+    page.locator(".st-key-play button:visible").click()
     page.get_by_text(re.compile(r"^Step 4 of \d+\.$")).first.wait_for(timeout=TIMEOUT_MS)
-    page.get_by_role("button", name="Pause").click()
+    page.locator(".st-key-play button:visible").click()
     page.get_by_role("button", name="Play").wait_for(timeout=TIMEOUT_MS)
     shown = page.get_by_text(re.compile(r"^Step \d+ of \d+\.$")).first.text_content()
     page.wait_for_timeout(3000)
@@ -105,15 +110,15 @@ def test_readme_screenshots(chromium, serve):
     docs = ROOT / "docs"
     page.screenshot(path=str(docs / "screenshot.png"))
 
-    page.get_by_role("tab", name="Step by step").click()
+    open_view(page, "Step by step")
     for k in (2, 3, 4):  # "voiture": looks at "car"
-        page.get_by_role("button", name="Next").click()
+        page.locator(".st-key-next button:visible").click()
         page.get_by_text(re.compile(rf"^Step {k} of \d+\.$")).first.wait_for(timeout=TIMEOUT_MS)
     page.set_viewport_size({"width": 1400, "height": 2300})
     page.wait_for_timeout(1500)
     page.screenshot(path=str(docs / "step-by-step.png"))
 
-    page.get_by_role("tab", name="Compare scorers").click()
+    open_view(page, "Compare scorers")
     page.locator(".stVegaLiteChart, [data-testid='stVegaLiteChart']").first.wait_for(timeout=TIMEOUT_MS)
     page.wait_for_timeout(2000)
     page.screenshot(path=str(docs / "compare.png"))
