@@ -54,3 +54,44 @@ def test_the_default_model_translates_the_example_correctly(bundles, default_mod
     trace = trace_translation(bundles[default_model], sentence)
     accepted = REFERENCES.get(sentence) or ALSO[sentence]
     assert trace.finished and trace.translation in accepted, trace.translation
+
+
+# Long inputs: decoding stops at the documented length limit (trace.default_max_len), never runs away,
+# and the page says when the output was cut.
+LONG = (
+    "I played football with my friends yesterday and then I played football again because I love playing "
+    "football so much.",
+    "I like cats and dogs and birds and fish and horses and cows and pigs and sheep and rabbits and mice and "
+    "goats and ducks.",
+    "yes yes yes yes yes yes yes yes yes yes yes yes",
+)
+
+
+@pytest.mark.parametrize("scorer", ["dot", "general", "concat", "none"])
+@pytest.mark.parametrize("sentence", LONG)
+def test_long_inputs_stop_at_the_length_limit(bundles, scorer, sentence):
+    from attnviz.trace import default_max_len
+
+    trace = trace_translation(bundles[scorer], sentence)
+    limit = default_max_len(len(trace.src_tokens))
+    assert trace.num_steps <= limit
+    assert trace.stop_reason == ("eos" if trace.finished else "length")
+    assert trace.finished or trace.num_steps == limit
+
+
+def test_the_page_says_when_the_output_was_cut(bundles, default_model, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    trace = trace_translation(bundles[default_model], LONG[2])
+    if trace.stop_reason != "length":
+        pytest.skip(f"the default model ends {LONG[2]!r} by itself now")
+
+    monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(DEFAULT_MODELS_DIR))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    at.text_input(key="sentence").set_value(LONG[2]).run()
+    assert not at.exception
+    cut = [c.value for c in at.caption if "Why it was cut" in str(c.value)]
+    assert len(cut) == 1 and f"= {trace.num_steps} words" in cut[0], cut
