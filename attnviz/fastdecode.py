@@ -1,9 +1,10 @@
-"""One decoder step for tracing, written over weights taken out of a Seq2Seq once.
+"""The encoder and one decoder step for tracing, written over weights taken out of a Seq2Seq once.
 
-The maths is model.Decoder's (GRU cell, scorer, attend, combine, adaptive softmax), in a few plain
-torch calls per step instead of module calls, with the keys projected once per sentence, and with
-an exact top-k that reads the adaptive softmax's tail clusters only when a top word can be there.
-Eval mode only (no dropout). Letters: N hypotheses, S source positions, H hidden, E attentional state.
+The maths is model.py's (GRU cell, scorer, attend, combine, adaptive softmax), in a few plain torch
+calls per step instead of module calls, with the keys projected once per sentence, and with an
+exact top-k that reads the adaptive softmax's tail clusters only when a top word can be there.
+trace.py decodes with it; tests compare it with the model's modules (same words, numbers within
+1e-5). Eval mode only (no dropout). Letters: N hypotheses, S source positions, H hidden, E emb/att.
 """
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ class FastDecoder:
         dec, cfg = model.decoder, model.cfg
         enc = model.encoder
         self.src_emb = enc.emb.weight.detach()  # (V_src, E)
-        self.enc_params = [p.detach() for p in enc.rnn._flat_weights]  # what nn.GRU passes to torch.gru
+        rnn = enc.rnn  # what nn.GRU passes to torch.gru, in its order
+        self.enc_params = [getattr(rnn, f"{kind}_l0{sfx}").detach() for sfx in ("", "_reverse")
+                           for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         self.bridge_w, self.bridge_b = enc.bridge.weight.detach(), enc.bridge.bias.detach()  # (H, 2H), (H,)
         self.init_w, self.init_b = enc.init.weight.detach(), enc.init.bias.detach()  # (H, 2H), (H,)
         w = lambda p: p.detach()  # noqa: E731

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from attnviz import trace as core
+from attnviz.checkpoint import DEFAULT_MODELS_DIR, load_all
 from attnviz.fastdecode import fast_decoder
 from attnviz.trace import (MAX_INPUT_CHARS, MAX_TARGET_TOKENS, default_max_len, greedy_ids, record,
                            trace_translation)
@@ -198,3 +199,32 @@ def test_cli_prefix_marks_the_forced_steps(tiny_models_dir):
     res = json.loads(r.stdout)["results"][0]
     assert res["target_tokens"][:2] == ["je", "vois"]
     assert res["forced"] == [True, True] + [False] * (len(res["target_tokens"]) - 2)
+
+
+def test_fast_encoder_is_the_models_encoder(tiny_bundle):
+    ids = tiny_bundle.src_vocab.encode(core.tokenize_en(SENTENCES[2]))
+    with torch.inference_mode():
+        enc = core.encode(tiny_bundle, ids)
+        enc_out, dec_h0 = fast_decoder(tiny_bundle.model).encode(ids)
+    torch.testing.assert_close(enc_out, enc.enc_out[0], atol=1e-6, rtol=0)
+    torch.testing.assert_close(dec_h0, enc.dec_h0[0], atol=1e-6, rtol=0)
+
+
+BUNDLED = ["I see the white car.", "The old man gave his white car to the young woman.", "Where is Tom?",
+           "I don't think she would have agreed to that without asking her parents first."]
+
+
+@pytest.mark.parametrize("beam", [1, 3])
+def test_bundled_models_decode_as_their_own_modules(beam):
+    """The four real models: the fast step picks the words their modules pick, with their numbers."""
+    for bundle in load_all(DEFAULT_MODELS_DIR).values():
+        for sentence in BUNDLED:
+            t = trace_translation(bundle, sentence, beam=beam)
+            check_trace(t)
+            with torch.inference_mode():
+                src = core._prepare(bundle, sentence, ())
+                limit = default_max_len(len(src.ids))
+                ids = (greedy_ids(bundle, src.enc, None, limit) if beam == 1
+                       else core.beam_ids(bundle, src.enc, None, limit, beam)[0][0])
+            assert bundle.tgt_vocab.encode(t.tgt_tokens) == ids, (bundle.scorer, sentence)
+            assert_same_record(t, forced_pass(bundle, t))
