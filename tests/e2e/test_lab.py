@@ -98,3 +98,30 @@ def test_csv_and_png_downloads_are_named_and_hold_the_right_content(chromium, ap
         assert text.lstrip().startswith("<svg") and SENTENCE in text  # titled with the sentence
     finally:
         context.close()
+
+
+def test_standalone_html_is_titled_and_works_offline(chromium, app_url, tmp_path):
+    context, page = open_page(chromium, app_url, "")
+    try:
+        with page.expect_download(timeout=TIMEOUT_MS) as got:
+            page.get_by_role("button", name="⬇ HTML (offline)").click()
+        assert got.value.suggested_filename == f"attention-{STEM}.html"
+        path = tmp_path / got.value.suggested_filename
+        got.value.save_as(path)
+    finally:
+        context.close()
+    offline = chromium.new_context(offline=True)
+    page = offline.new_page()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    try:
+        page.goto(path.as_uri())
+        page.locator(f"{PLOT} .heatmaplayer").first.wait_for(timeout=TIMEOUT_MS)
+        assert SENTENCE in page.title() and "dot" in page.title()
+        page.locator(PLOT).first.hover()
+        titles = page.locator(".modebar-btn").evaluate_all("els => els.map(e => e.dataset.title)")
+        assert any(t.startswith("Download plot") for t in titles)
+        assert not [t for t in titles if "Chart Studio" in t or "cloud" in t.lower()]
+        assert [u for u in asked if not u.startswith(("file:", "data:", "blob:"))] == []
+    finally:
+        offline.close()
