@@ -640,7 +640,7 @@ FORCED_MARK = "✎ "  # prefix on a French word the reader chose (a what-if edit
 GOLD_SURE, GOLD_POSSIBLE = "#e6550d", "#e6550d"  # outlines of the human aligner's sure / possible links
 TREE_KEPT, TREE_DONE, TREE_FORCED, TREE_PRUNED = "#3182bd", "#31a354", "#756bb1", "#bbbbbb"
 TREE_SELECTED = "#ff7f0e"
-TREE_PRUNED_SHOWN = 3  # per step, the nearest misses drawn faded; the rest are counted ("+N")
+TREE_PRUNED_SHOWN = 2  # per step, the nearest misses drawn faded; the rest are counted ("+N")
 
 
 def mark_forced_rows(spec: dict, trace: Trace) -> dict:
@@ -679,7 +679,8 @@ def gold_overlay(spec: dict, pair, weights: np.ndarray, m: Messages | None = Non
     layout["shapes"] = shapes
     n = len(pair.tgt_tokens)
     best = np.asarray(weights)[:n].argmax(axis=1)  # (n,) attention's pick for each gold French word
-    dots = dict(type="scatter", mode="markers", x=best.tolist(), y=list(range(n)), name=m("lab.gold_argmax"),
+    dots = dict(type="scatter", mode="markers", x=(best + 0.33).tolist(), y=[j - 0.27 for j in range(n)],
+                name=m("lab.gold_argmax"),  # in the cell's corner: the weight written in it stays readable
                 marker=dict(symbol="circle", size=9, color=HIGHLIGHT, line=dict(color="#ffffff", width=1.5)),
                 hoverinfo="skip", showlegend=True)
     keys = [dict(type="scatter", mode="lines", x=[None], y=[None], name=name,
@@ -688,7 +689,7 @@ def gold_overlay(spec: dict, pair, weights: np.ndarray, m: Messages | None = Non
     margin = dict(layout.get("margin") or {})
     margin["b"] = int(margin.get("b", 10)) + 44
     layout.update(margin=margin, showlegend=True,
-                  legend=dict(orientation="h", x=0, y=0, yanchor="top", yref="container", xanchor="left",
+                  legend=dict(orientation="h", x=0, y=0, yanchor="bottom", yref="container", xanchor="left",
                               font=dict(size=13, color=INK)))
     return dict(data=[*spec["data"], dots, *keys], layout=layout)
 
@@ -749,7 +750,8 @@ def beam_tree_figure(tree, *, selected: int = 0, m: Messages | None = None, big:
         (x0, y0), (x1, y1) = where(n.parent), pos[n.id]
         edges[kind][0].extend([x0, x1, None])
         edges[kind][1].extend([y0, y1, None])
-    style = {"pruned": dict(color=TREE_PRUNED, width=1, dash="dot"), "alive": dict(color="#9ecae1", width=1.6),
+    style = {"pruned": dict(color="rgba(170,170,170,0.45)", width=1, dash="dot"),
+             "alive": dict(color="rgba(49,130,189,0.35)", width=1.5),
              "chosen": dict(color=TREE_SELECTED, width=3.5), "winner": dict(color=HIGHLIGHT, width=4)}
     data = [dict(type="scatter", mode="lines", x=xs, y=ys, line=style[k], hoverinfo="skip", showlegend=False)
             for k, (xs, ys) in edges.items() if xs]
@@ -761,7 +763,7 @@ def beam_tree_figure(tree, *, selected: int = 0, m: Messages | None = None, big:
         nodes = [n for n in tree.nodes if n.id in pos and n.status == status]
         if not nodes:
             continue
-        words = [html.escape("⏹" if n.token == "<eos>" else n.token, quote=False) for n in nodes]
+        words = [html.escape(m("lab.tree_end") if n.token == "<eos>" else n.token, quote=False) for n in nodes]
         text = []
         for n, w in zip(nodes, words):
             line = f"{w}<br>{n.logp:+.2f}".replace("+-", "−").replace("-", "−")
@@ -773,7 +775,9 @@ def beam_tree_figure(tree, *, selected: int = 0, m: Messages | None = None, big:
             type="scatter", mode="markers+text", name=status_name[status],
             x=[pos[n.id][0] for n in nodes], y=[pos[n.id][1] for n in nodes], text=text,
             textposition="bottom center", cliponaxis=False,
-            textfont=dict(size=size * (0.8 if status == "pruned" else 1), color="#999999" if status == "pruned" else INK),
+            textfont=dict(size=size * (0.8 if status == "pruned" else 1),  # the winner's words in red: read it down
+                          color=["#999999" if status == "pruned" else HIGHLIGHT if n.id in winner else INK
+                                 for n in nodes]),
             marker=dict(symbol=symbols[status], size=(8 if status == "pruned" else 12), color=colors[status],
                         opacity=0.6 if status == "pruned" else 1, line=dict(color=outline, width=2.5)),
             customdata=[[w, n.logp, n.cum_logp, status_name[status], n.step + 1] for n, w in zip(nodes, words)],
@@ -812,24 +816,40 @@ def beam_ranking_frame(tree, alternatives, m: Messages | None = None) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def hide_effect_figure(effect, *, m: Messages | None = None, big: bool = False) -> dict:
-    """Attention weight against the effect of hiding, one point per English word.
+def hide_effect_figure(effect, *, weights: np.ndarray | None = None, m: Messages | None = None,
+                       big: bool = False) -> dict:
+    """Attention weight against the effect of hiding.
 
-    x: the word's mean attention weight over the output steps; y: how much the log-probability of the
-    chosen French words dropped when the word was hidden (nats; above 0 = the translation got less likely).
+    Per English word (weights None): x its mean attention weight over the output steps, y how much the
+    log-probability of all the chosen French words dropped when it was hidden (nats; above 0 = less likely).
+    Per cell (weights = the trace's (T, S) weights): one point per (French word, English word), x the
+    weight at that step, y the drop of that French word's log-probability alone.
 
     Args:
         effect: attnviz.causal.HideEffect.
     """
     m = _en(m)
     size = 13 * (BIG if big else 1)
-    drop = -np.asarray(effect.effect, dtype=float)  # (S,)
+    if weights is None:
+        drop = -np.asarray(effect.effect, dtype=float)  # (S,)
+        words = _safe(list(effect.src_tokens))
+        x = np.asarray(effect.attention, dtype=float)
+        x_title, y_title = m("lab.effect_x"), m("lab.effect_y")
+    else:
+        w = np.asarray(weights, dtype=float)  # (T, S)
+        drop = -np.asarray(effect.per_step, dtype=float).T.ravel()  # (T * S,) row-major like w
+        x = w.ravel()
+        words = [f"{html.escape(fr, quote=False)} ← {html.escape(en, quote=False)}"
+                 for fr in effect.tgt_tokens for en in effect.src_tokens]
+        x_title, y_title = m("lab.effect_x_cell"), m("lab.effect_y_cell")
     ok = np.isfinite(drop)
-    words = _safe(list(effect.src_tokens))
-    x = np.asarray(effect.attention, dtype=float)
     span = max(float(np.nanmax(np.abs(drop))) if ok.any() else 1.0, 0.1)
-    data = [dict(type="scatter", mode="markers+text", x=x[ok], y=drop[ok], text=[w for w, k in zip(words, ok) if k],
-                 textposition="top center", cliponaxis=False, marker=dict(size=11, color=HIGHLIGHT),
+    cells = weights is not None  # many points: label only those that stand out
+    labels = [w if k and (not cells or xi >= 0.3 or di >= 0.3 * span) else ""
+              for w, k, xi, di in zip(words, ok, x, np.nan_to_num(drop))]
+    data = [dict(type="scatter", mode="markers+text", x=x[ok], y=drop[ok], text=[w for w, k in zip(labels, ok) if k],
+                 textposition="top center", cliponaxis=False,
+                 marker=dict(size=8 if cells else 11, color=HIGHLIGHT, opacity=0.7 if cells else 1),
                  textfont=dict(size=size, color=INK), showlegend=False,
                  customdata=[w for w, k in zip(words, ok) if k],
                  hovertemplate=m("lab.effect_hover") + "<extra></extra>")]
@@ -837,10 +857,31 @@ def hide_effect_figure(effect, *, m: Messages | None = None, big: bool = False) 
         title=_title(html.escape(m("lab.effect_title")), size * 1.1), font=dict(size=size, color=INK),
         paper_bgcolor="#ffffff", plot_bgcolor="#f7f7f7", height=int(380 * (BIG if big else 1)),
         margin=dict(l=70, r=30, t=60, b=60, autoexpand=False),
-        xaxis=dict(title=dict(text=m("lab.effect_x")), range=[-0.03, max(float(x.max()) * 1.15, 0.2)],
+        xaxis=dict(title=dict(text=x_title), range=[-0.03, max(float(x.max()) * 1.15, 0.2)],
                    zeroline=True, zerolinecolor="#888888"),
-        yaxis=dict(title=dict(text=m("lab.effect_y")), range=[min(-0.1 * span, float(np.nanmin(drop[ok])) * 1.2
+        yaxis=dict(title=dict(text=y_title), range=[min(-0.1 * span, float(np.nanmin(drop[ok])) * 1.2
                                                                   if ok.any() else 0), span * 1.25],
                    zeroline=True, zerolinecolor="#888888"),
     )
     return dict(data=data, layout=layout)
+
+
+def titled(spec: dict, title: str, big: bool = False) -> dict:
+    """A spec with `title` (plain text; split into lines at " · ", and a long first line at " → ") at the top, and the
+    figure made taller by the room it takes, so exported images say what they show. A new spec."""
+    size = 14 * (BIG if big else 1)
+    lines = html.escape(title, quote=False).split(" · ")
+    if len(lines[0]) > 70 and " → " in lines[0]:  # a long sentence: its translation on a line of its own
+        lines[:1] = lines[0].split(" → ", 1)
+        lines[1] = "→ " + lines[1]
+    text = "<br>".join([f"<b>{lines[0]}</b>", *[f"<span style='font-size:{size * 0.9:.0f}px'>{x}</span>"
+                                                  for x in lines[1:]]])
+    room = int(size * 1.5 * len(lines) + 12)
+    layout = dict(spec["layout"])
+    margin = dict(layout.get("margin") or {})
+    margin["t"] = int(margin.get("t", 40)) + room
+    height = int(layout.get("height") or 450) + room
+    layout.update(margin=margin, height=height,
+                  title=dict(text=text, x=0, xref="paper", xanchor="left", y=1 - 12 / height, yref="container",
+                             yanchor="top", font=dict(size=size, color=INK)))
+    return dict(spec, layout=layout)
