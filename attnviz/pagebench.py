@@ -707,9 +707,9 @@ DONE_JS = """([marker, quiet]) => {
   if (!b || b.t0 === null || b.last === null) return false;
   if (app.getAttribute('data-test-script-state') === 'running') return false;
   if (performance.now() - b.last < quiet) return false;
-  if (marker) {
-    const ticks = [...document.querySelectorAll('.js-plotly-plot g.xtick')].map(t => t.textContent.toLowerCase());
-    if (!ticks.some(t => t.includes(marker))) return false;
+  if (marker) {  // a new sentence: its words, as the page lists them one code span each
+    const shown = [...document.querySelectorAll('code')].map(c => c.textContent.replace(/[*]$/, '').toLowerCase());
+    if (!shown.join(' ').includes(marker)) return false;
   }
   b.obs.disconnect();
   return b.last - b.t0;
@@ -729,7 +729,7 @@ def ensure_chromium(log=print) -> Path:
 
 
 def _browser_action(page, action: str, turn: int) -> str | None:
-    """Start one interaction in the page; the marker to wait for in the heatmap, "" for none, None = skip."""
+    """Start one interaction in the page; the words to wait for on the page, "" for none, None = skip."""
     key = ACTIONS[action]
     box = page.locator(f".st-key-{key}")
     if box.count() == 0:
@@ -739,7 +739,7 @@ def _browser_action(page, action: str, turn: int) -> str | None:
         inp = box.locator("input").first
         inp.fill(sentence)
         inp.press("Enter")
-        return MARKERS[1]
+        return " ".join(WORD.findall(sentence.lower()))  # e.g. "i see the red umbrella"
     if action in ("next", "prev"):
         box.locator("button").first.click()
         return ""
