@@ -1,6 +1,8 @@
 """Benchmark CLI: python -m attnviz bench — trace latency, bundle load time, RSS and training
 throughput, printed as figures (targets: <= 25 ms per sentence through all scorers, <= 2 s load,
 <= 500 MB RSS). Timings on a shared machine are noisy: read the median, not a single run.
+`--page` runs the page-level benchmark instead (N sessions over Streamlit's websocket, server CPU,
+latency, cross-talk, RSS, optionally the browser): see attnviz/pagebench.py.
 """
 from __future__ import annotations
 

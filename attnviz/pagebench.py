@@ -16,7 +16,8 @@ Printed for both apps, from the same run:
     and every page it gets back must name its own marker and no other session's;
   * server RSS with N sessions connected, and `--idle` seconds after they disconnect;
   * with --browser: Playwright + /usr/bin/chromium, first load to heatmap visible and the browser time
-    of each interaction (see attnviz/pagebench_browser part at the end of this file).
+    of each interaction, from the click / Enter to the last change of the page (browser_measure).
+With --url it drives a server it did not start (e.g. deploy/serve's nginx): latency and cross-talk only.
 
 Everything talks to 127.0.0.1 only; every loop is bounded in count and time.
 """
