@@ -22,7 +22,7 @@ from .common import Traces, show_figure
 
 STAGE = "stage"  # session key: the stage on screen, 1-based
 GUESSES = "lesson_guesses"  # session key: stage key -> the option the student picked
-SCORERS_HEATMAP_HEIGHT = 380  # three heatmaps side by side, the quality chart below them
+SCORERS_HEATMAP_HEIGHT = 320  # three heatmaps side by side, the quality chart below them
 
 
 @dataclass(frozen=True)
@@ -339,12 +339,10 @@ def draw_scorers(sc: Screen) -> None:
     left, right = st.columns([5, 6], gap="large")
     with left:
         revealed = predict(sc, test=f"{int(test or 0):,}")
-        if revealed:
-            st.markdown(sc.say("after", test=f"{int(test or 0):,}"))
-    if revealed:
-        with right:
-            guess = sc.question.options[sc.guess] if sc.guess is not None else None
-            fig(figures.lesson_quality_figure(sc.cards, m=sc.m, guess=guess, big=sc.big), "scorers-quality")
+    if revealed:  # the measured quality across the page: the model names take room beside the bars
+        right.markdown(sc.say("after", test=f"{int(test or 0):,}"))
+        guess = sc.question.options[sc.guess] if sc.guess is not None else None
+        fig(figures.lesson_quality_figure(sc.cards, m=sc.m, guess=guess, big=sc.big), "scorers-quality")
 
 
 STAGES: dict[str, Callable[[Screen], None]] = {
