@@ -567,7 +567,7 @@ def lesson_quality_figure(cards: Mapping[str, dict], *, m: Messages | None = Non
     titles = ((m("lesson.fig.bleu_bar"), 1.0), (m("lesson.fig.aer_bar"), 0.5 - gap / 2))
     layout = dict(
         font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
-        height=int(np.clip(150 + 2 * (40 if big else 32) * len(rows), 280, 760)),
+        height=int(np.clip(140 + 2 * (34 if big else 28) * len(rows), 260, 720)),
         margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 2.4), b=int(size * 2), autoexpand=False),
         yaxis=dict(domain=[0.5 + gap / 2, 1], **ticks), yaxis2=dict(domain=[0, 0.5 - gap / 2], **ticks),
         xaxis=dict(anchor="y", **axis), xaxis2=dict(anchor="y2", **axis),
