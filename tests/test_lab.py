@@ -250,3 +250,14 @@ def test_hide_test_table_has_one_row_per_english_word_in_korean_too(app):
     app.session_state["lang"] = "ko"
     _run(app)
     assert "어텐션은 설명이 될까?" in [t.label for t in app.tabs]
+
+
+def test_a_hand_aligned_sentence_typed_in_offers_its_reference(app):
+    pair = bundled_pairs()[2]
+    app.text_input(key="sentence").set_value(pair.en)
+    _run(app)
+    assert app.session_state["force"] == ""  # the tiny model's own words are not the reference
+    app.button(key="lab_gold_use").click()
+    _run(app)
+    assert app.session_state["force"] == pair.fr
+    assert [m.label for m in app.metric] == ["AER of this sentence"]

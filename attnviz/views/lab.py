@@ -192,9 +192,9 @@ def draw_beam_tree(s: Settings, traces: Traces, trace: Trace) -> None:
 # ---------------------------------------------------------------- gold alignments
 
 
-def _load_gold() -> None:
+def _load_gold(i: int | None = None) -> None:
     ss = st.session_state
-    i = ss.get("lab_gold")
+    i = ss.get("lab_gold") if i is None else i
     if i is None:
         return
     pair = bundled_pairs()[i]
@@ -207,7 +207,7 @@ def draw_gold(s: Settings, traces: Traces, trace: Trace) -> None:
     m = messages(s.lang)
     ss = st.session_state
     pairs = bundled_pairs()
-    pair = find_pair(trace.src_tokens, trace.tgt_tokens) if trace.mode == "forced" else None
+    pair = find_pair(trace.src_tokens, trace.tgt_tokens)  # forced, or the model wrote the reference itself
     index = pairs.index(pair) if pair is not None else None
     if ss.get("lab_gold") != index:
         ss.lab_gold = index  # the picker shows the sentence on the page, or nothing
@@ -215,6 +215,11 @@ def draw_gold(s: Settings, traces: Traces, trace: Trace) -> None:
                  placeholder=m("lab.gold_placeholder", n=len(pairs)),
                  format_func=lambda i: f"{pairs[i].en}  →  {pairs[i].fr}")
     if pair is None:
+        same = [i for i, p in enumerate(pairs)
+                if [w.casefold() for w in p.src_tokens] == [w.casefold() for w in trace.src_tokens]]
+        if same:  # the sentence is in the set, but the model's own words do not line up with the gold ones
+            st.button(m("lab.gold_use", fr=pairs[same[0]].fr), key="lab_gold_use", on_click=_load_gold,
+                      args=(same[0],))
         st.caption(m("lab.gold_info"))
         return
     if trace.weights is None:
