@@ -867,11 +867,11 @@ def hide_effect_figure(effect, *, weights: np.ndarray | None = None, m: Messages
 
 
 def titled(spec: dict, title: str, big: bool = False) -> dict:
-    """A spec with `title` (plain text; split into lines at " · ", and a long first line at " → ") at the top, and the
+    """A spec with `title` (plain text; split into lines at " · " and at the first " → ") at the top, and the
     figure made taller by the room it takes, so exported images say what they show. A new spec."""
     size = 14 * (BIG if big else 1)
     lines = html.escape(title, quote=False).split(" · ")
-    if len(lines[0]) > 70 and " → " in lines[0]:  # a long sentence: its translation on a line of its own
+    if " → " in lines[0]:  # the translation on a line of its own: the title fits a phone's width better
         lines[:1] = lines[0].split(" → ", 1)
         lines[1] = "→ " + lines[1]
     text = "<br>".join([f"<b>{lines[0]}</b>", *[f"<span style='font-size:{size * 0.9:.0f}px'>{x}</span>"
