@@ -66,9 +66,12 @@ STAGES: tuple[Stage, ...] = (
 KEYS = tuple(st.key for st in STAGES)
 
 
-def stage_at(number: int) -> tuple[int, Stage]:
-    """The stage for a 1-based number, clamped into 1..len(STAGES): (number, stage)."""
-    n = min(max(int(number), 1), len(STAGES))
+def stage_at(number) -> tuple[int, Stage]:
+    """The stage for a 1-based number, clamped into 1..len(STAGES) (junk -> 1): (number, stage)."""
+    try:
+        n = min(max(int(number), 1), len(STAGES))
+    except (TypeError, ValueError, OverflowError):
+        n = 1
     return n, STAGES[n - 1]
 
 

@@ -409,3 +409,21 @@ def test_mark_last_state_and_the_quality_and_small_heatmap_figures(tiny_models_d
     assert q["data"][0]["marker"]["color"][int(np.argmax(bleu))] == figures.HIGHLIGHT
     small = figures.lesson_small_heatmap(tr)
     assert small["layout"]["xaxis"]["tickangle"] == -45 and "texttemplate" not in small["data"][0]
+
+
+def test_explore_opens_the_stages_sentence_in_step_by_step_at_its_word(app, tiny_models_dir):
+    for _ in range(5):
+        go(app, "lesson_next")  # stage 6: reorder
+    stage = lesson.STAGES[5]
+    tr = stage_traces(stage, load_all(tiny_models_dir))["main"]
+    go(app, "lesson_explore")
+    assert app.session_state["view"] == "steps" and app.session_state["sentence"] == stage.sentence
+    assert app.session_state["step"] == lesson.focus_step(stage, tr) + 1
+    assert f"Step {lesson.focus_step(stage, tr) + 1} of" in " ".join(m.value for m in app.markdown)
+    app.session_state["view"] = "lesson"
+    app.run()
+    assert progress(app).startswith("Stage 6 of 8")  # back in the lesson where the student left it
+
+
+def test_junk_stage_numbers_fall_back_to_the_first_stage():
+    assert lesson.stage_at("junk")[0] == 1 and lesson.stage_at(None)[0] == 1 and lesson.stage_at(float("inf"))[0] == 1

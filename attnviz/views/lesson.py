@@ -96,9 +96,23 @@ def draw(s: Settings, traces: Traces) -> None:
         return
     STAGES[stage.key](sc)
     right, made = tally(s, traces)
+    explore_button(sc)
     if n == len(script.STAGES) and (sc.question is None or sc.guess is not None):
         st.success(m("lesson.end", made=made, right=right) if made else m("lesson.end_none"))
         st.button(m("lesson.restart"), key="lesson_restart", on_click=_restart)
+
+
+def _explore(sentence: str, model: str, step: int, hide: tuple[int, ...]) -> None:
+    """Open the stage's sentence in Step by step, at the stage's word: the student goes on alone."""
+    st.session_state.update(sentence=sentence, model=model, beam=1, force="", prefix="", hide=list(hide),
+                            view="steps", step=step, playing=False, example=None)
+
+
+def explore_button(sc: Screen) -> None:
+    tr = sc.main
+    t = script.focus_step(sc.stage, tr) if tr.weights is not None else 0
+    st.button(sc.m("lesson.explore"), key="lesson_explore", on_click=_explore,
+              args=(tr.source, tr.scorer, t + 1, tr.blocked), help=sc.m("lesson.explore_help"))
 
 
 def nav(m: Messages, n: int, stage: script.Stage) -> None:
