@@ -211,9 +211,6 @@ def draw_plain(sc: Screen) -> None:
     att_name = sc.m(f"scorers.{att.scorer}")
     with left:
         st.markdown(sc.say("body", words=script.word_count(none.source), att=f"**{md_escape(att_name)}**"))
-        st.markdown(f"{code(none.source)}")
-        st.markdown(sc.say("none_line", translation=md_escape(none.translation)) + "  \n"
-                    + sc.say("att_line", model=md_escape(att_name), translation=md_escape(att.translation)))
         bucket = script.length_bucket(none.source)
         by_none = script.bleu_by_length(sc.cards, none.scorer)
         by_att = script.bleu_by_length(sc.cards, att.scorer)
@@ -222,7 +219,10 @@ def draw_plain(sc: Screen) -> None:
             st.markdown(sc.say("measured", test=f"{int(test):,}", bucket=bucket, none_bleu=by_none[bucket],
                                att_bleu=by_att[bucket], att=f"**{md_escape(att_name)}**",
                                none_short=by_none["1-4"], att_short=by_att["1-4"]))
-    with right:
+    with right:  # the two translations first: what the class looks at
+        st.markdown(f"{code(none.source)}")
+        st.markdown(sc.say("none_line", translation=md_escape(none.translation)) + "  \n"
+                    + sc.say("att_line", model=md_escape(att_name), translation=md_escape(att.translation)))
         cards = {k: sc.cards[k] for k in (att.scorer, none.scorer)}
         if figures.bleu_by_length_frame(cards).empty:
             st.info(sc.m("lesson.unmeasured"))
