@@ -169,7 +169,7 @@ def test_translate_view_has_the_lab_tabs_and_exports(app):
     assert [t.label for t in app.tabs][-3:] == ["✎ What if…?", "Is attention an explanation?",
                                                  "Attention vs. a human aligner"]
     labels = [d.label for d in app.get("download_button")]
-    assert {"⬇ CSV (tidy)", "⬇ JSON (whole trace)", "⬇ HTML (offline)"} <= set(labels)
+    assert {"⬇ CSV", "⬇ JSON", "⬇ HTML"} <= set(labels)
     assert app.session_state["lab_img_format"] == "png"
 
 

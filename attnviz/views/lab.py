@@ -148,11 +148,10 @@ def draw_beam_tree(s: Settings, traces: Traces, trace: Trace) -> None:
         st.dataframe(explain.alternatives_table(trace, m), hide_index=True)
         return
     ss.setdefault("lab_penalty", "average")
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.segmented_control(m("lab.penalty"), PENALTIES, key="lab_penalty", required=True,
-                           format_func=lambda k: m(f"lab.penalty_{k}"), help=m("lab.penalty_help"))
+    st.segmented_control(m("lab.penalty"), PENALTIES, key="lab_penalty", required=True,
+                         format_func=lambda k: m(f"lab.penalty_{k}"), help=m("lab.penalty_help"))
     if ss.lab_penalty == "gnmt":
-        right.slider(m("lab.alpha"), 0.0, 2.0, GNMT_ALPHA, 0.1, key="lab_alpha")
+        st.slider(m("lab.alpha"), 0.0, 2.0, GNMT_ALPHA, 0.1, key="lab_alpha")
     penalty = _penalty()
     try:
         ranked = trace if penalty == getattr(trace.beam_tree, "length_penalty", "average") else \
@@ -289,7 +288,7 @@ def draw_hide_effect(s: Settings, traces: Traces, trace: Trace) -> None:
 def draw_exports(s: Settings, trace: Trace, figure) -> None:
     """Download buttons: tidy CSV, JSON (the CLI's schema), the figure as offline HTML; PNG or SVG choice."""
     m = messages(s.lang)
-    cols = st.columns(4, vertical_alignment="bottom")
+    cols = st.columns([1, 1, 1, 1.3], vertical_alignment="bottom")
     if trace.weights is not None:
         cols[0].download_button(m("lab.csv"), lambda: exports.tidy_csv(trace), on_click="ignore",
                                 file_name=exports.file_name("attention", trace, "csv"), mime="text/csv",

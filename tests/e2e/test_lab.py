@@ -69,7 +69,7 @@ def test_csv_and_png_downloads_are_named_and_hold_the_right_content(chromium, ap
     context, page = open_page(chromium, app_url, "")
     try:
         with page.expect_download(timeout=TIMEOUT_MS) as got:
-            page.get_by_role("button", name="⬇ CSV (tidy)").click()
+            page.get_by_role("button", name="⬇ CSV").click()
         csv_file = got.value
         assert csv_file.suggested_filename == f"attention-{STEM}.csv"
         rows = list(csv.DictReader(io.StringIO(open(csv_file.path(), encoding="utf-8").read())))
@@ -104,7 +104,7 @@ def test_standalone_html_is_titled_and_works_offline(chromium, app_url, tmp_path
     context, page = open_page(chromium, app_url, "")
     try:
         with page.expect_download(timeout=TIMEOUT_MS) as got:
-            page.get_by_role("button", name="⬇ HTML (offline)").click()
+            page.get_by_role("button", name="⬇ HTML").click()
         assert got.value.suggested_filename == f"attention-{STEM}.html"
         path = tmp_path / got.value.suggested_filename
         got.value.save_as(path)
