@@ -774,7 +774,7 @@ def beam_tree_figure(tree, *, selected: int = 0, m: Messages | None = None, big:
         data.append(dict(
             type="scatter", mode="markers+text", name=status_name[status],
             x=[pos[n.id][0] for n in nodes], y=[pos[n.id][1] for n in nodes], text=text,
-            textposition="bottom center", cliponaxis=False,
+            textposition="middle right", cliponaxis=False,  # beside the node: edges run above and below it
             textfont=dict(size=size * (0.8 if status == "pruned" else 1),  # the winner's words in red: read it down
                           color=["#999999" if status == "pruned" else HIGHLIGHT if n.id in winner else INK
                                  for n in nodes]),
