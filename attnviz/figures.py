@@ -160,14 +160,18 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
     if upto is not None:
         tgt = [w if t <= upto else "" for t, w in enumerate(tgt)]  # future words are not known yet
     angle = _tick_angle(shape[1])
-    top = _x_label_room(src, size, angle) + size * 1.6 + 12 + (size * 1.8 if title else 0)
-    left = _widest(tgt, size) + size * 1.6 + 16
+    # Few words: upright labels, which the browser tilts to 45 degrees when the plot is narrow (a phone);
+    # the top margin has room for that tilt, as nothing re-measures the margins in the browser.
+    room = _x_label_room(src, size, -45 if angle == 0 else angle)
+    top = room + size * 1.6 + 12 + (size * 1.8 if title else 0)
+    left = _widest(tgt, size) + size * 2.2 + 22  # tick labels, tick marks and the axis title beside them
     layout = dict(
         height=height or _heatmap_height(shape[0], big), font=dict(FONT, size=size), plot_bgcolor="#eeeeee",
         paper_bgcolor="#ffffff",
-        margin=dict(l=int(left), r=90 if big else 80, t=int(top), b=10, autoexpand=False),
+        margin=dict(l=int(left), r=int(size * 4.2 + 40), t=int(top), b=10, autoexpand=False),  # r: the colour bar
         xaxis=dict(title=dict(text=m("figures.heat_x"), standoff=6), side="top", tickmode="array",
-                   tickvals=list(range(shape[1])), ticktext=src, tickangle=angle, showgrid=False,
+                   tickvals=list(range(shape[1])), ticktext=src, showgrid=False,
+                   **(dict(autotickangles=[0, -45]) if angle == 0 else dict(tickangle=angle)),  # unset: "auto"
                    zeroline=False, automargin=False, tickfont=dict(size=size, color=INK)),
         yaxis=dict(title=dict(text=m("figures.heat_y"), standoff=6), tickmode="array",
                    tickvals=list(range(shape[0])), ticktext=tgt, autorange="reversed", showgrid=False,
@@ -280,14 +284,18 @@ def scores_weights_figure(trace: Trace, t: int, *, m: Messages | None = None, bi
     labels, rows = _safe(list(df["src"])), list(range(len(df)))
     size = 13 * (BIG if big else 1)
     gap = 0.06
-    data = [_bar(rows, df["score"].to_numpy(), colors, labels, m("figures.score_word"), ".2f", ("x", "y"), size),
+    scores = df["score"].to_numpy()
+    lo, hi = min(float(scores.min()), 0.0), max(float(scores.max()), 0.0)
+    pad = 0.35 * ((hi - lo) or 1.0)  # room for a bar's number beside it, inside the panel
+    data = [_bar(rows, scores, colors, labels, m("figures.score_word"), ".2f", ("x", "y"), size),
             _bar(rows, df["weight"].to_numpy(), colors, labels, m("figures.weight"), ".2f", ("x2", "y"), size)]
     titles = (m("figures.scores_title"), m("figures.weights_title"))
     layout = dict(
         font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
         height=height or int(np.clip(140 + 26 * len(rows), 240, 900)),
-        margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 3), b=int(size * 4), autoexpand=False),
+        margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 4.4), b=int(size * 4), autoexpand=False),
         xaxis=dict(domain=[0, 0.5 - gap / 2], title=dict(text=m("figures.score_axis")), zeroline=True,
+                   range=[lo - 1.7 * pad if lo < 0 else lo, hi + pad if hi > 0 else hi],
                    zerolinecolor="#888888", automargin=False),
         xaxis2=dict(domain=[0.5 + gap / 2, 1], title=dict(text=m("figures.weight")), range=[0, 1],
                     anchor="y", automargin=False),

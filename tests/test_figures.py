@@ -130,7 +130,7 @@ def test_scores_and_weights_figure_shows_the_trace_numbers():
     np.testing.assert_allclose(weights.x, tr.weights[t])
     assert list(fig.layout.yaxis.ticktext) == list(tr.src_tokens)
     assert list(fig.layout.xaxis2.range) == [0, 1]
-    assert [a.text for a in fig.layout.annotations] == ["(2) raw scores", "(3a) softmax weights (sum = 1)"]
+    assert [a.text for a in fig.layout.annotations] == ["(2) raw scores", "(3a) softmax weights<br>(sum = 1)"]
     top = int(np.argmax(tr.weights[t]))
     assert weights.marker.color[top] == figures.HIGHLIGHT and scores.marker.color[top] == figures.HIGHLIGHT
 

@@ -1,4 +1,5 @@
-"""Keyboard and presenter-mode styling: a few lines of JavaScript and CSS, no extra component.
+"""Keyboard, crowded heatmap numbers and presenter-mode styling: a few lines of JavaScript and CSS,
+no extra component.
 
 → / PageDown: next step, ← / PageUp: previous step (what a presentation clicker sends), space:
 play / pause. The script runs in the page itself (st.html with JavaScript allowed: our own constant
@@ -33,6 +34,27 @@ KEYS_JS = """
   if (doc.__attnvizKeys) doc.removeEventListener("keydown", doc.__attnvizKeys, true);
   doc.__attnvizKeys = press;
   doc.addEventListener("keydown", press, true);
+
+  // Numbers written in heatmap cells: drop them in a heatmap whose cells are too small to hold them
+  // side by side (a phone, a zoomed projector, a long sentence); hovering a cell still shows them.
+  const fit = () => {
+    for (const plot of doc.querySelectorAll(".js-plotly-plot")) {
+      const labels = [...plot.querySelectorAll("g.heatmap-label")];
+      if (!labels.length) continue;
+      labels.forEach((l) => { l.style.display = ""; });
+      const boxes = labels.map((l) => l.getBoundingClientRect()).filter((r) => r.width > 0);
+      const crowded = boxes.some((a, i) => boxes.slice(i + 1).some((b) =>
+        Math.min(a.right, b.right) - Math.max(a.left, b.left) > -2 &&
+        Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > -1));
+      if (crowded) labels.forEach((l) => { l.style.display = "none"; });
+    }
+  };
+  let pending = null;
+  const later = () => { clearTimeout(pending); pending = setTimeout(fit, 120); };
+  if (doc.__attnvizFit) doc.__attnvizFit.disconnect();
+  doc.__attnvizFit = new MutationObserver(later);
+  doc.__attnvizFit.observe(doc.body, { childList: true, subtree: true });
+  later();
 })();
 </script>
 """
@@ -50,8 +72,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 
 PAGE_CSS = """
 <style>
-/* phones and narrow windows: cells are too small for numbers; hover still shows them */
-@media (max-width: 700px) { .js-plotly-plot .heatmaplayer text, .js-plotly-plot g.texttext { display: none; } }
+/* phones: cells are too small for numbers (the script above also checks every heatmap); hover shows them */
+@media (max-width: 500px) { .js-plotly-plot g.heatmap-label { display: none; } }
 </style>
 """
 

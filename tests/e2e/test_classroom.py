@@ -136,12 +136,15 @@ def test_presenter_mode_fits_a_1920x1080_screen(open_page, tmp_path):
     page.locator("h1").first.wait_for(timeout=TIMEOUT_MS)
 
 
-@pytest.mark.parametrize("width, height, zoom", [(1920, 1080, 1.5), (1280, 720, 1.0), (390, 844, 1.0)])
-def test_heatmap_numbers_never_overlap(open_page, width, height, zoom):
-    page = open_page(f"?sentence={quote('She reads a red book.')}", width, height, zoom)
+@pytest.mark.parametrize("extra, width, height, zoom", [
+    ("", 1920, 1080, 1.5), ("", 1280, 720, 1.0), ("", 390, 844, 1.0),
+    ("&view=steps&step=3&present=1", 1920, 1080, 1.5),  # big labels in a third of the screen: numbers must go
+])
+def test_heatmap_numbers_never_overlap(open_page, extra, width, height, zoom):
+    page = open_page(f"?sentence={quote('She reads a red book.')}{extra}", width, height, zoom)
     plot = page.locator(".js-plotly-plot").first
     plot.wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(1200)
     boxes = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')][0]
         .querySelectorAll('g.heatmaplayer text, .heatmaplayer .texttext, g.hm text')""" + """.length""")
     texts = page.evaluate("""() => {
