@@ -45,7 +45,7 @@ def default_max_len(src_len: int) -> int:
     return math.ceil(LENGTH_RATIO * src_len) + LENGTH_SLACK
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a beam of 8 on 20 words keeps ~2,500 of them
 class BeamNode:
     """One hypothesis the beam considered: a word appended to its parent's words."""
 
