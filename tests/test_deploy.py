@@ -126,6 +126,19 @@ def test_two_sessions_on_two_replicas_keep_their_own_state(lecture_hall):
     assert seen == list(by_replica)  # the websocket went where the cookie points
 
 
+def test_streamlit_frontend_comes_from_nginx(lecture_hall):
+    import re
+    import urllib.request
+    _, url, _, _ = lecture_hall
+    with urllib.request.urlopen(url + "/", timeout=10) as r:
+        script = re.search(r'src="\.?/?(static/js/[^"]+\.js)"', r.read().decode()).group(1)
+    with urllib.request.urlopen(f"{url}/{script}", timeout=10) as r:
+        assert r.status == 200 and len(r.read()) > 1000
+        assert r.headers["X-Attnviz-Replica"] == "nginx"  # no replica was asked
+        assert r.headers["Content-Type"].startswith("application/javascript")
+        assert "immutable" in r.headers["Cache-Control"]
+
+
 def test_sigterm_stops_nginx_and_replicas(lecture_hall):
     proc, _, replica_ports, port = lecture_hall
     assert all(listening(p) for p in (port, *replica_ports))
