@@ -261,3 +261,16 @@ def test_a_hand_aligned_sentence_typed_in_offers_its_reference(app):
     _run(app)
     assert app.session_state["force"] == pair.fr
     assert [m.label for m in app.metric] == ["AER of this sentence"]
+
+
+def test_picking_a_word_in_a_forced_translation_lets_the_model_continue(app):
+    app.sidebar.text_input(key="force").set_value("Elle lit un livre rouge.")
+    _run(app)
+    assert "was given by you" in _texts(app)
+    pick = next(b for b in _picks(app) if not b.disabled)
+    pick.click()
+    _run(app)
+    assert app.session_state["force"] == "" and app.session_state["prefix"]
+    app.button(key="lab_undo").click()
+    _run(app)
+    assert app.session_state["force"] == "Elle lit un livre rouge." and app.session_state["prefix"] == ""

@@ -106,8 +106,9 @@ def draw_edit(s: Settings, traces: Traces, trace: Trace, t: int | None = None) -
         t = (st.slider(m("lab.edit_step"), 1, n, key="lab_edit_step") if n > 1 else 1) - 1
     t = min(max(int(t), 0), trace.num_steps - 1)
     so_far = _so_far(trace, t)
-    st.markdown(m("lab.edit_at", step=t + 1, so_far=code(so_far) if so_far else m("lab.edit_start"),
-                  word=code(trace.tgt_tokens[t])))
+    given = trace.mode == "forced" or (t < len(_forced(trace)) and _forced(trace)[t])
+    st.markdown(m("lab.edit_at_forced" if given else "lab.edit_at", step=t + 1, word=code(trace.tgt_tokens[t]),
+                  so_far=code(so_far) if so_far else m("lab.edit_start")))
     words = [(w, float(p)) for w, p in zip(trace.topk_tokens[t], trace.topk_probs[t]) if w not in SPECIAL]
     if words:
         cols = st.columns(len(words))
