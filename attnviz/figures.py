@@ -586,24 +586,11 @@ def lesson_quality_figure(cards: Mapping[str, dict], *, m: Messages | None = Non
     return dict(data=data, layout=layout)
 
 
-def slant_words(spec: dict, trace: Trace, big: bool = False) -> dict:
-    """A heatmap spec (attention_heatmap) with its English words slanted (-45°) and the room above
-    made for them, so they never run into each other in a narrow column or on a phone. A new spec."""
-    layout = dict(spec["layout"])
-    src, size = _safe(src_labels(trace)), FONT["size"] * (BIG if big else 1)
-    if _tick_angle(len(src)) == 0:
-        extra = _x_label_room(src, size, -45) - _x_label_room(src, size, 0)
-        layout["xaxis"] = dict(layout["xaxis"], tickangle=-45)
-        layout["margin"] = dict(layout["margin"], t=int(layout["margin"]["t"] + extra))
-        layout["height"] = int(layout["height"] + extra)
-    return dict(spec, layout=layout)
-
-
 def lesson_small_heatmap(trace: Trace, *, m: Messages | None = None, big: bool = False,
                          height: int | None = None) -> dict:
     """The attention heatmap for a narrow column (three side by side): no numbers in the cells (hover
-    gives them) and the English words slanted."""
-    return slant_words(attention_heatmap(trace, m=m, big=big, cell_text=False, height=height), trace, big)
+    gives them); the English words tilt in the browser when the column is narrow (attention_heatmap)."""
+    return attention_heatmap(trace, m=m, big=big, cell_text=False, height=height)
 
 
 def mark_cells(spec: dict, cells=(), guess: tuple[int, int] | None = None, blank_row: int | None = None) -> dict:

@@ -313,7 +313,7 @@ def draw_reorder(sc: Screen) -> None:
             spec = figures.mark_cells(figures.attention_heatmap(tr, m=sc.m, big=sc.big), cells, guess)
         else:
             spec = figures.mark_cells(figures.attention_heatmap(tr, upto=t, m=sc.m, big=sc.big), blank_row=t)
-        fig(figures.slant_words(spec, tr, sc.big), "reorder")
+        fig(spec, "reorder")
 
 
 def draw_hide(sc: Screen) -> None:
@@ -326,15 +326,14 @@ def draw_hide(sc: Screen) -> None:
         revealed = predict(sc, hidden=words)
     if not revealed:
         with right:
-            spec = figures.attention_heatmap(plain, title=sc.say("before_title"), m=sc.m, big=sc.big)
-            fig(figures.slant_words(spec, plain, sc.big), "hide-before")
+            fig(figures.attention_heatmap(plain, title=sc.say("before_title"), m=sc.m, big=sc.big), "hide-before")
         return
     right.markdown(sc.say("after", hidden=words, translation=f"**{md_escape(hidden_tr.translation)}**"))
     title = sc.say("after_title", word=", ".join(hidden_tr.src_tokens[i] for i in hidden_tr.blocked))
     for col, (tr, text, key) in zip(st.columns(2, gap="large"), ((plain, sc.say("before_title"), "hide-before"),
                                                                   (hidden_tr, title, "hide-after"))):
         with col:
-            fig(figures.slant_words(figures.attention_heatmap(tr, title=text, m=sc.m, big=sc.big), tr, sc.big), key)
+            fig(figures.attention_heatmap(tr, title=text, m=sc.m, big=sc.big), key)
 
 
 def draw_scorers(sc: Screen) -> None:
