@@ -270,7 +270,7 @@ def draw_hide_effect(s: Settings, traces: Traces, trace: Trace) -> None:
         per = st.segmented_control(m("lab.effect_per"), ("word", "cell"), key="lab_effect_per", default="word",
                                    required=True, format_func=lambda k: m(f"lab.effect_per_{k}"))
         cells = trace.weights if per == "cell" else None
-        spec = figures.titled(figures.hide_effect_figure(effect, weights=cells, m=m, big=s.present),
+        spec = figures.titled(figures.hide_effect_figure(effect, weights=cells, m=m, big=s.present, title=False),
                               f"{m('lab.effect_title')} · {exports.figure_title(trace, m)}")
         _show(spec, "hide_effect", trace, "attention-vs-hiding")
     with right:
