@@ -812,7 +812,7 @@ def beam_ranking_frame(tree, alternatives, m: Messages | None = None) -> pd.Data
 
 
 def hide_effect_figure(effect, *, weights: np.ndarray | None = None, m: Messages | None = None,
-                       big: bool = False) -> dict:
+                       big: bool = False, title: bool = True) -> dict:
     """Attention weight against the effect of hiding.
 
     Per English word (weights None): x its mean attention weight over the output steps, y how much the
@@ -849,9 +849,9 @@ def hide_effect_figure(effect, *, weights: np.ndarray | None = None, m: Messages
                  customdata=[w for w, k in zip(words, ok) if k],
                  hovertemplate=m("lab.effect_hover") + "<extra></extra>")]
     layout = dict(
-        title=_title(html.escape(m("lab.effect_title")), size * 1.1), font=dict(size=size, color=INK),
-        paper_bgcolor="#ffffff", plot_bgcolor="#f7f7f7", height=int(380 * (BIG if big else 1)),
-        margin=dict(l=70, r=30, t=60, b=60, autoexpand=False),
+        title=_title(html.escape(m("lab.effect_title")), size * 1.1) if title else None,
+        font=dict(size=size, color=INK), paper_bgcolor="#ffffff", plot_bgcolor="#f7f7f7",
+        height=int(380 * (BIG if big else 1)), margin=dict(l=70, r=30, t=60 if title else 24, b=60, autoexpand=False),
         xaxis=dict(title=dict(text=x_title), range=[-0.03, max(float(x.max()) * 1.15, 0.2)],
                    zeroline=True, zerolinecolor="#888888"),
         yaxis=dict(title=dict(text=y_title), range=[min(-0.1 * span, float(np.nanmin(drop[ok])) * 1.2
