@@ -22,7 +22,7 @@ from .common import Traces, show_figure
 
 STAGE = "stage"  # session key: the stage on screen, 1-based
 GUESSES = "lesson_guesses"  # session key: stage key -> the option the student picked
-SCORERS_HEATMAP_HEIGHT = 320  # three heatmaps side by side, the quality chart below them
+SCORERS_HEATMAP_HEIGHT = 360  # three heatmaps side by side, the quality chart below them
 
 
 @dataclass(frozen=True)
