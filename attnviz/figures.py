@@ -148,7 +148,8 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
     show_text = cell_text and shape[1] <= TEXT_IN_CELLS_MAX[0] and shape[0] <= TEXT_IN_CELLS_MAX[1]
     heat = dict(
         type="heatmap", z=z, zmin=0.0, zmax=1.0, colorscale=WEIGHT_SCALE, customdata=hover, hoverongaps=False,
-        colorbar=dict(title=dict(text=m("figures.weight"), side="right"), tickvals=[0, 0.25, 0.5, 0.75, 1.0], thickness=18,
+        colorbar=dict(title=dict(text=m("figures.weight"), side="top"), tickvals=[0, 0.25, 0.5, 0.75, 1.0], thickness=18,
+                      len=0.84, y=0.42, yanchor="middle",  # room above the bar for its title
                       tickfont=dict(size=size * 0.9)),
         hovertemplate=(m("figures.hover_fr") + ": <b>%{customdata[0]}</b><br>" + m("figures.hover_en")
                        + ": <b>%{customdata[1]}</b><br>" + m("figures.weight") + ": %{z:.3f}<br>"
@@ -264,9 +265,12 @@ def context_figure(trace: Trace, t: int, *, m: Messages | None = None, big: bool
 
 
 def _bar(y: list[int], values: np.ndarray, colors: list[str], labels: list[str], name: str, fmt: str,
-         axes: tuple[str, str] = ("x", "y"), size: float = 13) -> dict:
+         axes: tuple[str, str] = ("x", "y"), size: float = 13, span: float | None = None) -> dict:
+    """Horizontal bars with their numbers; with `span` (the axis length) a number sits inside its bar
+    only when the bar is long enough to hold it at full size, else beside it."""
+    where = "auto" if span is None else ["inside" if abs(v) >= 0.25 * span else "outside" for v in values]
     return dict(type="bar", y=y, x=np.asarray(values, dtype=float), orientation="h", marker=dict(color=colors),
-                text=[format(v, fmt) for v in values], textposition="auto", customdata=labels,
+                text=[format(v, fmt) for v in values], textposition=where, textangle=0, customdata=labels,
                 textfont=dict(size=size), showlegend=False, xaxis=axes[0], yaxis=axes[1],
                 hovertemplate="%{customdata}: " + name + " %{x:.3f}<extra></extra>")
 
@@ -287,8 +291,9 @@ def scores_weights_figure(trace: Trace, t: int, *, m: Messages | None = None, bi
     scores = df["score"].to_numpy()
     lo, hi = min(float(scores.min()), 0.0), max(float(scores.max()), 0.0)
     pad = 0.35 * ((hi - lo) or 1.0)  # room for a bar's number beside it, inside the panel
-    data = [_bar(rows, scores, colors, labels, m("figures.score_word"), ".2f", ("x", "y"), size),
-            _bar(rows, df["weight"].to_numpy(), colors, labels, m("figures.weight"), ".2f", ("x2", "y"), size)]
+    data = [_bar(rows, scores, colors, labels, m("figures.score_word"), ".2f", ("x", "y"), size,
+                 span=(hi - lo) * 1.6 or 1.0),
+            _bar(rows, df["weight"].to_numpy(), colors, labels, m("figures.weight"), ".2f", ("x2", "y"), size, span=1.0)]
     titles = (m("figures.scores_title"), m("figures.weights_title"))
     layout = dict(
         font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
@@ -342,7 +347,7 @@ def topk_figure(trace: Trace, t: int, *, m: Messages | None = None, big: bool = 
                    tickfont=dict(size=size, color=INK)),
     )
     return dict(data=[_bar(rows, df["prob"].to_numpy(), colors, labels, m("figures.probability"), ".2f",
-                           size=size)], layout=layout)
+                           size=size, span=1.0)], layout=layout)
 
 
 # ---------------------------------------------------------------- model cards
