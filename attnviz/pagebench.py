@@ -47,13 +47,15 @@ TRIVIAL_APP = ROOT / "benchmarks" / "trivial_app.py"
 STARTUP_SECONDS = 90
 RUN_TIMEOUT = 30.0  # seconds one interaction may take before it counts as timed out
 
-# Marker nouns: each session's sentences contain its own; none of them appears in the app's fixed text.
-MARKERS = ("piano", "umbrella", "elephant", "guitar", "banana", "tiger", "lemon", "camel", "violin",
+# Marker nouns: each session's sentences contain its own; none of them appears in the app's fixed text,
+# and none is a French word (the bundled models' French vocabulary has none of them: "I see the guitar."
+# once came back as "Je vois le piano." from the no-attention model, which looked like cross-talk).
+MARKERS = ("squirrel", "umbrella", "elephant", "guitar", "banana", "tiger", "lemon", "camel", "violin",
            "pencil", "rabbit", "carrot", "monkey", "onion", "pillow", "ladder", "spoon", "blanket",
            "pelican", "candle", "parrot", "tomato", "wallet", "hammer", "kettle", "mirror", "rocket",
-           "lizard", "penguin", "sheep", "potato", "turtle", "donkey", "cherry", "sofa", "carpet",
-           "helmet", "jacket", "ticket", "wolf", "needle", "basket", "feather", "barrel", "saddle",
-           "kayak", "compass", "lantern", "trumpet", "cactus", "walrus", "zebra", "giraffe", "kangaroo",
+           "lizard", "penguin", "sheep", "potato", "turtle", "donkey", "cherry", "spider", "carpet",
+           "helmet", "jacket", "beetle", "wolf", "needle", "goat", "feather", "barrel", "saddle",
+           "frog", "compass", "lantern", "trumpet", "owl", "walrus", "zebra", "giraffe", "kangaroo",
            "dolphin", "octopus", "pumpkin", "peach", "mango", "coconut")
 # (more sessions than markers share them: cross-talk between two sessions with one marker goes unseen)
 TEMPLATES = ("I see the {}.", "Where is the {}?", "The {} is very old.", "She has a {}.")
@@ -567,7 +569,9 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid, idle:
         if others:
             counts["crosstalk"] += 1
             if len(examples) < 3:
-                examples.append(f"session {s.number} saw {others}")
+                i = r.text.lower().find(others[0])
+                examples.append(f"session {s.number} ({MARKERS[s.number % len(MARKERS)]}) saw {others}: "
+                                f"...{r.text[max(0, i - 150):i + 80]!r}...")
 
     async def one(s: Session, plan) -> None:
         try:

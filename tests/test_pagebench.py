@@ -47,11 +47,11 @@ def test_sessions_type_their_own_marker_and_crosstalk_spots_others():
     for i in range(len(pb.MARKERS)):
         assert all(pb.MARKERS[i] in pb.session_sentence(i, turn).lower() for turn in range(4))
     assert pb.session_sentence(0, 0) != pb.session_sentence(0, 1)
-    own, others = pb.crosstalk("**English:** `Where` `is` `the` `piano*` `?` — Où est le piano ?", "piano")
+    own, others = pb.crosstalk("**English:** `Where` `is` `the` `squirrel*` `?` — Où est l'écureuil ?", "squirrel")
     assert own and others == []
-    own, others = pb.crosstalk('{"x":["I","see","the","tiger"]} I see the umbrella', "piano")
+    own, others = pb.crosstalk('{"x":["I","see","the","tiger"]} I see the umbrella', "squirrel")
     assert not own and others == ["tiger", "umbrella"]
-    assert pb.crosstalk("pianos", "piano") == (False, [])  # whole words only
+    assert pb.crosstalk("squirrels", "squirrel") == (False, [])  # whole words only
 
 
 def test_pick_option_views_by_prefix_and_models_in_turn():
