@@ -162,6 +162,8 @@ def format_report(results: dict, sessions: int, idle: float, targets: bool = Tru
         (f"server CPU / interaction, {sessions} sess.", lambda r: fmt_ms(r.get("cpu_load")), "<= 50 ms"),
         ("interactions/s per core", lambda r: _num(capacity(r)[0], "{:.0f}"), ""),
         ("students/replica, every 4 s, 50% CPU", lambda r: _num(capacity(r)[1], "{:.0f}"), ""),
+        ("server / bench-client CPU, of one core", lambda r: f"{_num(r.get('server_util'), '{:.0%}')} / "
+                                                            f"{_num(r.get('client_util'), '{:.0%}')}", ""),
         (f"latency p50, {sessions} sessions", lambda r: fmt_ms(r.get("p50")), ""),
         (f"latency p95, {sessions} sessions", lambda r: fmt_ms(r.get("p95")), "<= 1000 ms"),
         ("latency max", lambda r: fmt_ms(r.get("max")), ""),
@@ -629,11 +631,12 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid, idle:
         if counts["loaded"] + counts["failed"] >= sessions or all(t.done() for t in tasks):
             break
         await asyncio.sleep(0.2)
-    c0, t0 = _cpu(pids), time.perf_counter()
+    c0, t0, own0 = _cpu(pids), time.perf_counter(), time.process_time()
     ready.set()
     await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), duration + 2 * RUN_TIMEOUT + 30)
     cpu = _cpu(pids) - c0
     wall = time.perf_counter() - t0
+    client_util = (time.process_time() - own0) / wall  # this driver shares the machine's cores
     rss_connected = _rss(pids)
     stop.set()
     await sampler
@@ -648,7 +651,8 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid, idle:
     return {
         "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
         "max": max(latencies) if latencies else float("nan"),
-        "cpu_load": cpu / done if done else float("nan"), "cpu_util": cpu / wall,
+        "cpu_load": cpu / done if done else float("nan"), "cpu_util": cpu / wall, "client_util": client_util,
+        "server_util": cpu / wall,
         "done": done, "skipped": sum(skips.values()), "skips": skips, "failed": counts["failed"],
         "crosstalk": counts["crosstalk"], "checked": counts["checked"], "crosstalk_examples": examples,
         "rss_peak": max(rss_peak[0], rss_connected) if pids else float("nan"), "rss_connected": rss_connected,
