@@ -152,4 +152,6 @@ def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
     with right:
         show_figure(figures.context_figure(trace, t, m=m), "context")
     st.markdown(text["choose"])
-    show_figure(figures.topk_figure(trace, t, m=m), "topk")
+    left, _ = st.columns([3, 2], gap="large")
+    with left:
+        show_figure(figures.topk_figure(trace, t, m=m), "topk")
