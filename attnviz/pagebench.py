@@ -164,6 +164,7 @@ def format_report(results: dict, sessions: int, idle: float, targets: bool = Tru
         ("students/replica, every 4 s, 50% CPU", lambda r: _num(capacity(r)[1], "{:.0f}"), ""),
         ("server / bench-client CPU, of one core", lambda r: f"{_num(r.get('server_util'), '{:.0%}')} / "
                                                             f"{_num(r.get('client_util'), '{:.0%}')}", ""),
+        (f"first page, {sessions} at once, p95", lambda r: fmt_ms(r.get("first_p95")), ""),
         (f"latency p50, {sessions} sessions", lambda r: fmt_ms(r.get("p50")), ""),
         (f"latency p95, {sessions} sessions", lambda r: fmt_ms(r.get("p95")), "<= 1000 ms"),
         ("latency max", lambda r: fmt_ms(r.get("max")), ""),
@@ -557,7 +558,7 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid, idle:
     pids = [] if pid is None else [pid] if isinstance(pid, int) else list(pid)
     plans = schedule(seed, sessions, duration)
     clients = [Session(url, number=i, query={"sentence": session_sentence(i, 0)}) for i in range(sessions)]
-    latencies, skips = [], {}
+    latencies, skips, firsts = [], {}, []
     counts = {"done": 0, "failed": 0, "crosstalk": 0, "checked": 0, "loaded": 0}
     rss_peak = [0.0]
     examples = []
@@ -586,6 +587,7 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid, idle:
         if not first.ok:
             counts["failed"] += 1
             return
+        firsts.append(first.seconds)
         replica = s.response_headers.get("x-attnviz-replica")
         if replica:
             replicas[replica] = replicas.get(replica, 0) + 1
@@ -649,7 +651,7 @@ async def _crowd(url: str, sessions: int, duration: float, seed: int, pid, idle:
         await asyncio.sleep(idle)
     done = counts["done"]
     return {
-        "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+        "p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "first_p95": percentile(firsts, 95),
         "max": max(latencies) if latencies else float("nan"),
         "cpu_load": cpu / done if done else float("nan"), "cpu_util": cpu / wall, "client_util": client_util,
         "server_util": cpu / wall,
