@@ -16,7 +16,7 @@ KEYS_JS = """
   const doc = window.parent === window ? document : window.parent.document;
   const targets = {
     ArrowRight: ["next", "lesson_next"], PageDown: ["next", "lesson_next"],
-    ArrowLeft: ["prev", "lesson_back"], PageUp: ["prev", "lesson_back"],
+    ArrowLeft: ["prev", "lesson_prev", "lesson_back"], PageUp: ["prev", "lesson_prev", "lesson_back"],
     " ": ["play"],
   };
   const press = (event) => {
@@ -28,7 +28,9 @@ KEYS_JS = """
     for (const key of keys) {  // the visible one: Streamlit keeps a hidden copy of a button with help
       const button = [...doc.querySelectorAll(`.st-key-${key} button:not([disabled])`)]
         .find((b) => b.getClientRects().length > 0);
-      if (button) { event.preventDefault(); button.click(); return; }
+      if (button) {  // ours alone: a focused view switch must not also move on an arrow key
+        event.preventDefault(); event.stopPropagation(); button.click(); return;
+      }
     }
   };
   if (doc.__attnvizKeys) doc.removeEventListener("keydown", doc.__attnvizKeys, true);

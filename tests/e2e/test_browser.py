@@ -32,7 +32,7 @@ def wait_for_source(page, token: str) -> None:
 
 def open_view(page, label: str) -> None:
     """Click a view in the view switch (a segmented control)."""
-    page.locator(".st-key-view").get_by_role("button", name=label, exact=True).click()
+    page.locator(".st-key-view").get_by_role("radio", name=label, exact=True).click()
 
 
 def heatmap_cell_center(page, row: int, col: int) -> tuple[float, float]:
@@ -53,7 +53,7 @@ def test_translate_hover_and_play_back(page, tmp_path):
     plot = page.locator(HEATMAP).first
     plot.locator(".heatmaplayer").first.wait_for(timeout=TIMEOUT_MS)
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot g.xtick')].map(t => t.textContent)"
+        "() => [...document.querySelector('.js-plotly-plot').querySelectorAll('g.xtick')].map(t => t.textContent)"
         ".join(' ') === 'Where is my car ?'", timeout=TIMEOUT_MS)
     assert plot.locator("g.ytick").count() >= 1
     assert plot.locator(".colorbar").count() == 1

@@ -71,8 +71,10 @@ def test_keyboard_steps_and_plays(open_page):
     page.wait_for_function("() => typeof document.__attnvizKeys === 'function'", timeout=TIMEOUT_MS)
     page.keyboard.press("ArrowRight")
     wait_step(page, 2)
+    page.locator(".st-key-view").get_by_role("radio", name="Step by step").click()  # focus on the view switch
     page.keyboard.press("ArrowRight")
     wait_step(page, 3)
+    assert page.locator(".st-key-view [aria-checked=true]").text_content() == "Step by step"  # view unmoved
     page.keyboard.press("ArrowLeft")
     wait_step(page, 2)
     page.keyboard.press("PageDown")  # what a presentation clicker sends
