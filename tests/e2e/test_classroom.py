@@ -187,3 +187,15 @@ def test_nothing_leaves_the_server(open_page):
     page.wait_for_timeout(1500)
     outside = [u for u in page.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))]
     assert outside == [], outside
+
+
+def test_pasting_more_than_1000_characters_keeps_the_first_part_and_says_so(open_page):
+    page = open_page()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    text = "the white car is fast " * 60  # 1,320 characters, pasted at once
+    box = page.locator(".st-key-sentence input")
+    box.fill(text)
+    box.press("Enter")
+    page.get_by_text(re.compile(r"1320 characters; only the first 1000 are kept")).first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('.st-key-sentence input').value.length === 1000",
+                           timeout=TIMEOUT_MS)
