@@ -61,7 +61,7 @@ MARKERS = ("squirrel", "umbrella", "elephant", "guitar", "banana", "tiger", "lem
 TEMPLATES = ("I see the {}.", "Where is the {}?", "The {} is very old.", "She has a {}.")
 ADJECTIVES = ("", "red ", "small ", "big ", "new ", "green ", "white ", "black ")  # a fresh sentence each turn
 
-# An action: the widget key it changes, and how (see next_value).
+# An action: the widget key it changes (Session.change says how).
 ACTIONS = {
     "sentence": "sentence",    # type a new sentence (with the session's marker)
     "translate": "view",       # switch view
@@ -155,7 +155,7 @@ def fmt_mb(x: float) -> str:
 
 
 def format_report(results: dict, sessions: int, idle: float, targets: bool = True) -> str:
-    """A table: one column per app (results: name -> dict of figures, see PageResult.figures)."""
+    """A table: one column per app (results: name -> the figures bench_app / _crowd return)."""
     names = list(results)
     rows = [
         ("server CPU / interaction, alone", lambda r: fmt_ms(r.get("cpu_alone")), "<= 50 ms"),
@@ -508,11 +508,6 @@ def first_get(url: str, headers: dict | None = None, timeout: float = 10):
 
 
 # ---------------------------------------------------------------- the benchmark
-
-@dataclasses.dataclass
-class PageResult:
-    figures: dict
-
 
 async def _alone(url: str, rounds: int, pid: int, seed: int) -> dict:
     """One session acting alone: CPU per action (attributable: nothing else runs on the server)."""
