@@ -506,3 +506,10 @@ def test_play_keeps_its_pace_when_ticks_come_late_or_twice():
     gaps = [b - a for a, b in zip(changes, changes[1:])]
     assert min(gaps) >= every - 1.5 * tick_every and max(gaps) <= every + 1.5 * tick_every
     assert state["step"] == n
+
+
+def test_forcing_too_many_french_words_is_said_in_the_readers_language(link):
+    from attnviz.trace import MAX_TARGET_TOKENS
+
+    at = link(lang="ko", force="mot " * (MAX_TARGET_TOKENS + 50))
+    assert KO("app.force_too_long", words=MAX_TARGET_TOKENS + 50, limit=MAX_TARGET_TOKENS) in [w.value for w in at.warning]

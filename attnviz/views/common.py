@@ -19,7 +19,7 @@ from ..checkpoint import Bundle, bundle_paths
 from ..i18n import Messages, messages
 from ..state import Settings
 from ..text import tokenize_fr
-from ..trace import MAX_SOURCE_TOKENS, Trace, trace_translation
+from ..trace import MAX_SOURCE_TOKENS, MAX_TARGET_TOKENS, Trace, trace_translation
 
 MODELS_DIR = str(Path(__file__).resolve().parents[2] / "models")  # unless ATTNVIZ_MODELS_DIR names another
 TRACE_CACHE_ENTRIES = 512  # ~80 KiB each at 10 words: at most ~40 MB for a whole class's sentences
@@ -100,8 +100,11 @@ def trace_or_warn(traces: Traces, s: Settings, scorer: str | None = None, **opti
     if s.hide and len(set(s.hide)) >= len(tokens) and (scorer or s.model) != "none":
         st.warning(m("app.all_hidden"))
         return None
-    if s.force.strip() and not tokenize_fr(s.force):
+    if s.force.strip() and not (forced := tokenize_fr(s.force)):
         st.warning(m("app.force_empty"))
+        return None
+    if s.force.strip() and len(forced) > MAX_TARGET_TOKENS:
+        st.warning(m("app.force_too_long", words=len(forced), limit=MAX_TARGET_TOKENS))
         return None
     try:
         return traces.get(s, scorer, **options)
