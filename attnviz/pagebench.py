@@ -749,13 +749,15 @@ def _browser_action(page, action: str, turn: int) -> str | None:
     if action in ("next", "prev"):
         box.locator("button").first.click()
         return ""
-    if key == "view":
-        labels = [t.strip().lower() for t in box.locator("button").all_inner_texts()]
-        hits = [i for i, t in enumerate(labels) if t.startswith(VIEW_PREFIX[action])]
-        if not hits:
-            return None
-        box.locator("button").nth(hits[0]).click()
-        return ""
+    if key == "view":  # a segmented control's buttons, a radio's labels, or tabs
+        for sel in ("button", "[role=radiogroup] label", "[role=tab]"):
+            items = box.locator(sel)
+            labels = [t.strip().lower() for t in items.all_inner_texts()]
+            hits = [i for i, t in enumerate(labels) if t.startswith(VIEW_PREFIX[action])]
+            if hits:
+                items.nth(hits[0]).click()
+                return ""
+        return None
     if action == "model":
         labels = box.locator("[role=radiogroup] label")
         checked = box.locator("input[type=radio]").evaluate_all("els => els.map(e => e.checked)")
