@@ -161,18 +161,18 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
     if upto is not None:
         tgt = [w if t <= upto else "" for t, w in enumerate(tgt)]  # future words are not known yet
     angle = _tick_angle(shape[1])
-    # Few words: upright labels, which the browser tilts to 45 degrees when the plot is narrow (a phone);
-    # the top margin has room for that tilt, as nothing re-measures the margins in the browser.
-    room = _x_label_room(src, size, -45 if angle == 0 else angle)
+    # Few words: upright labels, which the browser tilts to 45 or 90 degrees when the plot is narrow (a
+    # phone); the top margin has room for that tilt, as nothing re-measures the margins in the browser.
+    room = max(_x_label_room(src, size, a) for a in (-45, -90)) if angle == 0 else _x_label_room(src, size, angle)
     top = room + size * 1.6 + 12 + (size * 1.8 if title else 0)
     left = _widest(tgt, size) + size * 2.2 + 22  # tick labels, tick marks and the axis title beside them
     layout = dict(
         height=height or _heatmap_height(shape[0], big), font=dict(FONT, size=size), plot_bgcolor="#eeeeee",
         paper_bgcolor="#ffffff",
-        margin=dict(l=int(left), r=int(size * 4.2 + 40), t=int(top), b=10, autoexpand=False),  # r: the colour bar
+        margin=dict(l=int(left), r=int(size * 2.4 + 40), t=int(top), b=10, autoexpand=False),  # r: the colour bar
         xaxis=dict(title=dict(text=m("figures.heat_x"), standoff=6), side="top", tickmode="array",
                    tickvals=list(range(shape[1])), ticktext=src, showgrid=False,
-                   **(dict(autotickangles=[0, -45]) if angle == 0 else dict(tickangle=angle)),  # unset: "auto"
+                   **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),  # unset: "auto"
                    zeroline=False, automargin=False, tickfont=dict(size=size, color=INK)),
         yaxis=dict(title=dict(text=m("figures.heat_y"), standoff=6), tickmode="array",
                    tickvals=list(range(shape[0])), ticktext=tgt, autorange="reversed", showgrid=False,
