@@ -13,10 +13,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from .i18n import LANGS
 from .text import tokenize_en
 
-VIEWS = ("translate", "compare", "steps", "lesson", "how")
+VIEWS = ("translate", "compare", "steps", "lesson", "learn", "how")
 MAX_BEAM = 8
 MAX_CHARS = 1000  # the text boxes hold at most this many characters; longer input is cut, with a note
-PARAMS = ("sentence", "model", "beam", "force", "prefix", "hide", "view", "step", "lang", "present")
+PARAMS = ("sentence", "model", "beam", "force", "prefix", "hide", "view", "step", "stage", "lang", "present")
 
 Note = tuple[str, dict]
 
@@ -33,6 +33,7 @@ class Settings:
     hide: tuple[int, ...] = ()  # English word positions hidden from attention, 0-based
     view: str = "translate"
     step: int = 1  # output step, 1-based as the page counts
+    stage: int = 1  # lesson stage, 1-based; the lesson clamps it to its length
     lang: str = LANGS[0]
     present: bool = False
     notes: tuple[Note, ...] = field(default=(), compare=False)
@@ -97,12 +98,13 @@ def parse_query(params: Mapping[str, object], models: Sequence[str], default: Se
             values["beam"] = beam
         else:
             bad("beam", default.beam)
-    if "step" in p:
-        step = _int(p["step"])
-        if step is not None and step >= 1:
-            values["step"] = step  # the view clamps it to the translation's length, with a note
-        else:
-            bad("step", default.step)
+    for name in ("step", "stage"):
+        if name in p:
+            number = _int(p[name])
+            if number is not None and number >= 1:
+                values[name] = number  # the view clamps it to the translation's (lesson's) length
+            else:
+                bad(name, getattr(default, name))
     if "present" in p:
         if p["present"] in ("0", "1", "true", "false"):
             values["present"] = p["present"] in ("1", "true")

@@ -427,3 +427,13 @@ def test_explore_opens_the_stages_sentence_in_step_by_step_at_its_word(app, tiny
 
 def test_junk_stage_numbers_fall_back_to_the_first_stage():
     assert lesson.stage_at("junk")[0] == 1 and lesson.stage_at(None)[0] == 1 and lesson.stage_at(float("inf"))[0] == 1
+
+
+def test_a_link_opens_the_lesson_at_its_stage_and_next_updates_the_link(tiny_models_dir, monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(view="lesson", stage="6")
+    at.run()
+    assert not at.exception and at.session_state["stage"] == 6
+    go(at, "lesson_next")
+    assert at.session_state["stage"] == 7 and at.query_params["stage"] in ("7", ["7"])

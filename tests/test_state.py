@@ -33,17 +33,17 @@ def test_the_issues_example_link():
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_view_and_language_round_trips(view, lang):
     s = Settings(sentence="I don't like cats.", model="concat", beam=4, force="Je n'aime pas les chats.",
-                 hide=(0, 3), view=view, step=5, lang=lang, present=True)
+                 hide=(0, 3), view=view, step=5, stage=4, lang=lang, present=True)
     q = to_query(s, DEFAULT)
     assert list(q) == [p for p in PARAMS if p in q]  # a stable order: links read the same every time
-    assert q["hide"] == "1,4" and q["present"] == "1" and q["step"] == "5"
+    assert q["hide"] == "1,4" and q["present"] == "1" and q["step"] == "5" and q["stage"] == "4"
     assert parse_query(q, MODELS, DEFAULT) == s
 
 
 @pytest.mark.parametrize("name, value", [
     ("model", "bogus"), ("model", ""), ("view", "nowhere"), ("lang", "fr"), ("beam", "0"),
     ("beam", str(MAX_BEAM + 1)), ("beam", "-1"), ("beam", "2.5"), ("beam", "junk"), ("step", "0"),
-    ("step", "-3"), ("step", "x"), ("step", "9" * 20), ("present", "yes"),
+    ("step", "-3"), ("step", "x"), ("step", "9" * 20), ("present", "yes"), ("stage", "0"), ("stage", "two"),
 ])
 def test_bad_values_fall_back_to_the_default_with_a_note(name, value):
     s = parse_query({name: value}, MODELS, DEFAULT)

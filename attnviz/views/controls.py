@@ -27,7 +27,7 @@ def init_from_url(models: list[str], default: Settings) -> None:
         return
     s = parse_query(st.query_params.to_dict(), models, default)
     ss.update(sentence=s.sentence, model=s.model, beam=s.beam, force=s.force, prefix=s.prefix,
-              hide=list(s.hide), view=s.view, step=s.step, lang=s.lang, present=s.present,
+              hide=list(s.hide), view=s.view, step=s.step, stage=s.stage, lang=s.lang, present=s.present,
               playing=False, example=None)
     ss[NOTES] = list(s.notes)
     ss[URL_READ] = True
@@ -125,7 +125,8 @@ def settings() -> Settings:
     prepared = explain.prepare_input(ss.sentence)
     return replace(Settings(), sentence=prepared.sentence, model=ss.model,
                    beam=int(ss.beam), force=ss.force.strip(), prefix=ss.get("prefix", "").strip(),
-                   hide=tuple(sorted(ss.hide)), view=ss.view or VIEWS[0], step=int(ss.step), lang=ss.lang,
+                   hide=tuple(sorted(ss.hide)), view=ss.view or VIEWS[0], step=int(ss.step),
+                   stage=int(ss.get("stage", 1)), lang=ss.lang,
                    present=bool(ss.present), notes=tuple(ss.get(NOTES, [])) + prepared.notes)
 
 
