@@ -20,7 +20,7 @@ from attnviz.checkpoint import BundleError  # noqa: E402
 from attnviz.i18n import LANGS, messages  # noqa: E402
 from attnviz.state import Settings, to_query  # noqa: E402
 from attnviz.views import compare, controls, how, keys, learn, lesson, steps, translate  # noqa: E402
-from attnviz.views.common import Traces, load_models, models_key, show_notes  # noqa: E402
+from attnviz.views.common import Traces, load_report, models_key, show_notes  # noqa: E402
 
 ICON = str(Path(__file__).resolve().parent / "attnviz" / "resources" / "icon.png")  # local: works offline
 st.set_page_config(page_title="attnviz", page_icon=ICON, layout="wide")
@@ -36,7 +36,7 @@ def default_settings(cards: dict) -> Settings:
 
 def main() -> None:
     try:
-        models = load_models(key := models_key())
+        models, problems = load_report(key := models_key())
     except BundleError as e:
         lang = st.query_params.get("lang", LANGS[0])
         m = messages(lang if lang in LANGS else LANGS[0])
@@ -59,6 +59,8 @@ def main() -> None:
         share.code(controls.page_link(s, default), language=None, wrap_lines=True)
     st.query_params.from_dict(to_query(s, default))
     show_notes(s)
+    for problem in problems:  # a bundle with a file missing or damaged: say which, show the others
+        st.warning(m("app.bundle_problem", problem=explain.md_escape(problem)))
     VIEWS[s.view](s, traces)
     keys.install(present)
 

@@ -37,16 +37,21 @@ def models_key() -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def load_models(key: tuple) -> dict[str, Bundle]:
-    from ..checkpoint import load_all
+def load_report(key: tuple) -> tuple[dict[str, Bundle], tuple[str, ...]]:
+    """The bundles that load, and one message per broken or incomplete bundle (naming its file)."""
+    from ..checkpoint import load_all_report
 
-    models = load_all(key[0])
+    models, problems = load_all_report(key[0])
     # The models (and torch, plotly, pandas) live as long as the server: move them out of the garbage
     # collector's sight, so a full collection walks only what a script run left behind (this is what
     # makes runner.postScriptGC = false in .streamlit/config.toml safe and cheap; see there).
     gc.collect()
     gc.freeze()
-    return models
+    return models, tuple(problems)
+
+
+def load_models(key: tuple) -> dict[str, Bundle]:
+    return load_report(key)[0]
 
 
 @st.cache_resource(show_spinner=False, max_entries=TRACE_CACHE_ENTRIES)
