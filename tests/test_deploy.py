@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import shutil
 import signal
 import socket
@@ -66,6 +67,9 @@ def lecture_hall(tiny_models_dir, tmp_path_factory):
         deadline = time.monotonic() + 150
         line = ""
         while time.monotonic() < deadline and proc.poll() is None:
+            ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
             line = proc.stdout.readline()  # serve prints READY once nginx is up
             if line.startswith("READY"):
                 break
