@@ -22,7 +22,7 @@ MAX_CHARS = 1000  # longer input is cut to this many characters, with a note (at
 MOSTLY_UNKNOWN = 0.5  # above this share of unknown words the output is not headlined as a translation
 
 EXAMPLES = (  # English input for English->French models: the same in every page language
-    "The white car is fast.",
+    "I see the white car.",
     "I am hungry.",  # "am" becomes "ai" (avoir faim): not word for word ("I am cold." came out "Je suis froid.")
     "Where is my car?",
     "She reads a red book.",

@@ -16,7 +16,7 @@ from .evaluate import LENGTH_BUCKETS, word_count
 from .trace import Trace
 from .vocab import EOS
 
-ATTENTION_ORDER = ("dot", "general", "concat")  # the lesson's attention model: the first one loaded
+ATTENTION_ORDER = ("general", "dot", "concat")  # the lesson's attention model: the first one loaded
 QUESTION_KINDS = ("source", "next_word", "translation", "scorer")
 
 
@@ -48,19 +48,20 @@ class Stage:
 
 
 # Sentences checked with `python -m attnviz translate "..." --json` against the bundled models
-# (greedy): dot writes the translations quoted in the comments.
+# (greedy): general writes the translations quoted in the comments.
 STAGES: tuple[Stage, ...] = (
-    # dot: Je veux acheter un petit chien noir pour mes enfants.  none: Je veux acheter un chien dans mon bureau.
+    # general: Je veux acheter un petit chien noir pour mes enfants.
+    # none: Je veux acheter un ordinateur pour les enfants et un chien.
     Stage("plain", "I want to buy a small black dog for my children.", model="none"),
     Stage("handover", "I am very tired."),  # Je suis très fatigué.
-    Stage("look", "I am very tired.", step=1, question="source"),  # step 2: suis, looks at am (0.80)
+    Stage("look", "I am very tired.", step=1, question="source"),  # step 2: suis, looks at am (0.87)
     Stage("score", "I am very tired.", step=1),
     Stage("weigh", "I am very tired.", step=1, question="next_word"),
     # Je vois la voiture blanche.: voiture looks at car, blanche at white
     Stage("reorder", "I see the white car.", focus="blanche", adjective=3, noun=4, question="source"),
     # hide red: Elle lit un livre.  hide reads: Elle a un livre rouge.
     Stage("hide", "She reads a red book.", hide=(3,), alternatives=((), (1,)), question="translation"),
-    # dot keeps blanche; general and concat drop it
+    # three different mistakes: general drops est, dot drops blanche, concat repeats la voiture
     Stage("scorers", "The white car is fast.", question="scorer"),
 )
 KEYS = tuple(st.key for st in STAGES)
@@ -76,7 +77,7 @@ def stage_at(number) -> tuple[int, Stage]:
 
 
 def attention_model(models: Sequence[str]) -> str:
-    """The lesson's attention model: dot if loaded (it keeps adjectives best), else the next one."""
+    """The lesson's attention model: general if loaded (the best measured BLEU), else the next one."""
     for name in (*ATTENTION_ORDER, *models):
         if name in models and name != "none":
             return name

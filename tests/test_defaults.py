@@ -11,7 +11,7 @@ from attnviz.trace import trace_translation
 
 # Reference translations, written by hand: a small set of accepted French translations per example.
 REFERENCES = {
-    "The white car is fast.": {"La voiture blanche est rapide."},
+    "I see the white car.": {"Je vois la voiture blanche."},
     "I am hungry.": {"J'ai faim."},
     "Where is my car?": {"Où est ma voiture ?", "Où se trouve ma voiture ?"},
     "She reads a red book.": {"Elle lit un livre rouge."},
@@ -42,7 +42,7 @@ def default_model(bundles) -> str:
 
 def test_the_default_model_is_the_one_with_the_best_measured_bleu(bundles, default_model):
     bleu = {name: b.card["metrics"]["bleu_greedy"] for name, b in bundles.items() if name != "none"}
-    assert default_model == max(bleu, key=bleu.get) == "dot"
+    assert default_model == max(bleu, key=bleu.get) == "general"
 
 
 def test_every_example_has_a_reference():

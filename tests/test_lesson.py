@@ -75,8 +75,9 @@ def test_stage_numbers_are_clamped():
     assert lesson.stage_at(99) == (8, lesson.STAGES[-1])
 
 
-def test_the_attention_model_is_dot_when_loaded_else_another_with_attention():
-    assert lesson.attention_model(["dot", "general", "none"]) == "dot"
+def test_the_attention_model_is_general_when_loaded_else_another_with_attention():
+    assert lesson.attention_model(["dot", "general", "none"]) == "general"
+    assert lesson.attention_model(["dot", "concat", "none"]) == "dot"
     assert lesson.attention_model(["none", "concat"]) == "concat"
     with pytest.raises(ValueError, match="attention"):
         lesson.attention_model(["none"])
@@ -228,7 +229,8 @@ def test_every_stage_sentence_is_translated_sensibly_by_the_bundled_models(bundl
     assert lesson.crossing(reorder, lesson.STAGES[5])["crossed"]
     hide = by["hide"]
     assert hide["alt0"].translation == "Elle lit un livre rouge." and hide["main"].translation == "Elle lit un livre."
-    assert by["scorers"]["dot"].translation == "La voiture blanche est rapide."
+    scorers = {name: tr.translation for name, tr in by["scorers"].items()}
+    assert scorers["general"] == "La voiture blanche rapide." and scorers["dot"] == "La voiture est rapide."
 
 
 def test_the_bundled_models_answer_the_lessons_questions(bundles):
@@ -241,7 +243,7 @@ def test_the_bundled_models_answer_the_lessons_questions(bundles):
             assert len(q.options) >= 3, st.key
             answers[st.key] = q.options[q.answer]
     assert answers == {"look": "am", "weigh": "suis", "reorder": "white", "hide": "Elle lit un livre.",
-                       "scorers": "dot"}
+                       "scorers": "general"}
 
 
 # ---------------------------------------------------------------- the page
