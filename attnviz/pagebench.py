@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 import dataclasses
 import math
 import os
@@ -76,6 +77,13 @@ ACTIONS = {
 CYCLE = ("sentence", "compare", "steps", "next", "next", "model", "translate")
 VIEW_PREFIX = {"translate": ("translat",), "compare": ("compar",), "steps": ("step",),
                "lesson": ("lesson",), "how": ("how",)}
+
+
+def run_async(coro):
+    """asyncio.run(coro), in a thread of its own: the caller may already run an event loop (Playwright's
+    sync API keeps one in the main thread), and asyncio.run refuses to nest."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 # ---------------------------------------------------------------- pure parts (unit-tested)
@@ -669,12 +677,12 @@ def bench_app(script: Path, port: int | None, sessions: int, duration: float, id
         fig: dict = {}
         fig["rss_start"] = proc_rss_mb(proc.pid)
         if rounds > 0:
-            fig.update(asyncio.run(_alone(url, rounds, proc.pid, seed)))
+            fig.update(run_async(_alone(url, rounds, proc.pid, seed)))
             log(f"  alone: {fmt_ms(fig['cpu_alone'])} CPU per interaction")
         if browser:
             fig["browser"] = browser_measure(url, log=log)
             log("  browser: " + ", ".join(f"{k} {fmt_ms(v)}" for k, v in fig["browser"].items()))
-        fig.update(asyncio.run(_crowd(url, sessions, duration, seed, proc.pid, idle, log=log)))
+        fig.update(run_async(_crowd(url, sessions, duration, seed, proc.pid, idle, log=log)))
         log(f"  crowd: p95 {fmt_ms(fig['p95'])}, {fig['done']} interactions, "
             f"server CPU {fig['cpu_util']:.0%} of one core")
         for e in fig.get("crosstalk_examples", []):
@@ -841,7 +849,7 @@ def main(args: argparse.Namespace) -> int:
     if args.url:  # a server we did not start (e.g. deploy/serve): latency and cross-talk only
         url = args.url.rstrip("/")
         log(f"driving {url} (not started here: no server CPU or RSS)")
-        results[url] = asyncio.run(_crowd(url, args.sessions, args.duration, args.seed, None, 0, log=log))
+        results[url] = run_async(_crowd(url, args.sessions, args.duration, args.seed, None, 0, log=log))
         if args.browser:
             results[url]["browser"] = browser_measure(url, log=log)
     else:

@@ -86,6 +86,7 @@ def click(at: AppTest, key: str) -> AppTest:
 
 
 def test_translate_view_shows_translation_and_heatmap(app):
+    type_sentence(app, "The white car is fast.")  # not the default example: fixed words
     assert app.title[0].value.startswith("attnviz")
     switch = next(b for b in app.get("button_group") if b.key == "view")  # a segmented control keyed "view"
     assert app.session_state["view"] == "translate"
@@ -98,6 +99,7 @@ def test_translate_view_shows_translation_and_heatmap(app):
 
 
 def test_heatmap_spec_reaches_the_page_unchanged_and_without_automargin(app):
+    type_sentence(app, "The white car is fast.")  # not the default example: fixed words
     fig = spec(chart(app, "heatmap"))
     hm = fig["data"][0]
     assert hm["type"] == "heatmap" and hm["zmin"] == 0 and hm["zmax"] == 1
@@ -378,6 +380,7 @@ def test_odd_forced_french_is_harmless(app, target):
 
 
 def test_blocking_words_and_blocking_all_of_them(app):
+    type_sentence(app, "The white car is fast.")  # not the default example: fixed words
     ms = app.sidebar.multiselect[0]
     assert ms.options[2] == "3. car"
     ms.set_value(["3. car"]).run()

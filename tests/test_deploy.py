@@ -126,7 +126,7 @@ def test_two_sessions_on_two_replicas_keep_their_own_state(lecture_hall):
                 await s.close()
         return seen
 
-    seen = asyncio.run(asyncio.wait_for(drive(), 120))
+    seen = pb.run_async(asyncio.wait_for(drive(), 120))
     assert seen == list(by_replica)  # the websocket went where the cookie points
 
 

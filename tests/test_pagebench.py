@@ -144,7 +144,7 @@ def test_report_has_both_apps_and_the_targets():
 
 def test_smoke_two_sessions_on_the_trivial_app():
     with pb.serve(pb.TRIVIAL_APP) as (proc, url):
-        fig = asyncio.run(asyncio.wait_for(
+        fig = pb.run_async(asyncio.wait_for(
             pb._crowd(url, sessions=2, duration=5, seed=3, pid=proc.pid, idle=0, log=lambda m: None), 60))
     assert fig["failed"] == 0 and fig["crosstalk"] == 0
     assert fig["done"] >= 1 and fig["checked"] >= 2

@@ -275,6 +275,9 @@ def draw_hide_effect(s: Settings, traces: Traces, trace: Trace) -> None:
         _show(spec, "hide_effect", trace, "attention-vs-hiding")
     with right:
         st.dataframe(effect_frame(effect, m), hide_index=True)
+    if not np.isfinite(effect.effect).any():  # one English word: nothing can be hidden and compared
+        st.caption(m("lab.effect_caption"))
+        return
     finite = np.where(np.isfinite(effect.effect), effect.effect, np.inf)
     top_att, top_eff = int(np.argmax(effect.attention)), int(np.argmin(finite))
     key = "lab.effect_same" if top_att == top_eff else "lab.effect_differ"
