@@ -1,5 +1,5 @@
 """Benchmark CLI: python -m attnviz bench — trace latency, bundle load time, RSS and training
-throughput, printed as figures (targets: <= 25 ms per sentence through all scorers, <= 2 s load,
+throughput, printed as figures (targets: <= 15 ms per sentence through all scorers, <= 2 s load,
 <= 500 MB RSS). Timings on a shared machine are noisy: read the median, not a single run.
 `--page` runs the page-level benchmark instead (N sessions over Streamlit's websocket, server CPU,
 latency, cross-talk, RSS, optionally the browser): see attnviz/pagebench.py.
@@ -102,7 +102,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"bundles            : {', '.join(bundles)}  ({args.models})")
     print(f"load all bundles   : {load_s:.2f} s            (target <= 2 s)")
     print(f"trace, all scorers : median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
-          f"over {args.repeats} runs of a 10-word sentence, 1 thread   (target <= 25 ms)")
+          f"over {args.repeats} runs of a 10-word sentence, 1 thread   (target <= 15 ms)")
     print(f"  same, CPU time   : median {statistics.median(cpu):.1f} ms (this thread only: less noisy on a busy CPU)")
     print(f"RSS                : {rss_mb():.0f} MB          (target <= 500 MB)")
     torch.set_grad_enabled(True)

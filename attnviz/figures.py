@@ -919,12 +919,15 @@ def learning_figure(snapshots: Mapping, example: int, scorer: str, *, m: Message
     now = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
     play = dict(now, frame=dict(duration=800, redraw=True), fromcurrent=True)
     angle = _tick_angle(len(src))
-    top = _x_label_room(src, size, angle) + size * 2.4 + 16
+    # as attention_heatmap: few words stand upright but may tilt in a narrow column; reserve the room
+    room = max(_x_label_room(src, size, a) for a in (-45, -90)) if angle == 0 else _x_label_room(src, size, angle)
+    top = room + size * 2.4 + 16
     layout = dict(
         height=_heatmap_height(len(tgt), big) + 110, font=dict(FONT, size=size), plot_bgcolor="#eeeeee",
         paper_bgcolor="#ffffff", margin=dict(l=int(_widest(tgt, size) + 24), r=16, t=int(top), b=110),
         title=_title(html.escape(m(f"scorers.{scorer}")), size * 1.1),
-        xaxis=dict(side="top", tickmode="array", tickvals=list(range(len(src))), ticktext=src, tickangle=angle,
+        xaxis=dict(side="top", tickmode="array", tickvals=list(range(len(src))), ticktext=src,
+                   **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),
                    showgrid=False, zeroline=False, tickfont=dict(size=size, color=INK)),
         yaxis=dict(tickmode="array", tickvals=list(range(len(tgt))), ticktext=tgt, autorange="reversed",
                    showgrid=False, zeroline=False, tickfont=dict(size=size, color=INK)),
