@@ -77,21 +77,12 @@ def parse_query(params: Mapping[str, object], models: Sequence[str], default: Se
             text, note = cut_text(p[name])
             values[name] = text
             notes.extend([note] if note else [])
-    if "model" in p:
-        if p["model"] in models:
-            values["model"] = p["model"]
-        else:
-            bad("model", default.model)
-    if "view" in p:
-        if p["view"] in VIEWS:
-            values["view"] = p["view"]
-        else:
-            bad("view", default.view)
-    if "lang" in p:
-        if p["lang"] in LANGS:
-            values["lang"] = p["lang"]
-        else:
-            bad("lang", default.lang)
+    for name, choices in (("model", models), ("view", VIEWS), ("lang", LANGS)):
+        if name in p:
+            if p[name] in choices:
+                values[name] = p[name]
+            else:
+                bad(name, getattr(default, name))
     if "beam" in p:
         beam = _int(p["beam"])
         if beam is not None and 1 <= beam <= MAX_BEAM:

@@ -18,26 +18,6 @@ LONG = "I see the white car and the red car and the blue car and the green car a
 LONG_MODEL = "concat"  # the tiny concat model writes 37 words for LONG: plenty of steps to play
 
 
-@pytest.fixture
-def open_page(chromium, app_url):
-    """open_page(query, width, height, zoom) -> page; every request it makes is logged in page.requests."""
-    contexts = []
-
-    def _open(query: str = "", width: int = 1400, height: int = 1000, zoom: float = 1.0):
-        ctx = chromium.new_context(viewport={"width": int(width / zoom), "height": int(height / zoom)},
-                                   device_scale_factor=zoom)
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.requests = []
-        page.on("request", lambda r: page.requests.append(r.url))
-        page.goto(f"{app_url}/{query}")
-        return page
-
-    yield _open
-    for ctx in contexts:
-        ctx.close()
-
-
 def shown_step(page) -> int:
     text = page.get_by_text(STEP).first.text_content()
     return int(STEP.match(text.strip()).group(1))

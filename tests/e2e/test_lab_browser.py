@@ -33,6 +33,16 @@ def headline(page) -> str:
     return page.locator(MAIN_H3).first.inner_text()
 
 
+
+def camera_download(page):
+    """Click the first chart's camera button (Plotly's modebar) and return the download."""
+    plot = page.locator(PLOT).first
+    plot.hover()
+    with page.expect_download(timeout=TIMEOUT_MS) as got:
+        plot.locator(".modebar-btn[data-title^='Download plot']").first.click()
+    return got.value
+
+
 def test_picking_another_top_word_changes_the_translation(chromium, app_url):
     context, page = open_page(chromium, app_url, "")
     try:
@@ -78,21 +88,13 @@ def test_csv_and_png_downloads_are_named_and_hold_the_right_content(chromium, ap
         assert rows[-1]["french_word"] == "<eos>" and len(rows) % 6 == 0
         assert abs(sum(float(r["weight"]) for r in rows if r["step"] == "1") - 1) < 1e-4
 
-        plot = page.locator(PLOT).first
-        plot.hover()
-        with page.expect_download(timeout=TIMEOUT_MS) as got:
-            plot.locator(".modebar-btn[data-title^='Download plot']").first.click()
-        png = got.value
+        png = camera_download(page)
         assert png.suggested_filename == f"attention-{STEM}.png"
         assert open(png.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
         page.get_by_text("SVG", exact=True).click()  # the format the camera button saves
         page.wait_for_timeout(1500)
-        plot = page.locator(PLOT).first
-        plot.hover()
-        with page.expect_download(timeout=TIMEOUT_MS) as got:
-            plot.locator(".modebar-btn[data-title^='Download plot']").first.click()
-        svg = got.value
+        svg = camera_download(page)
         assert svg.suggested_filename == f"attention-{STEM}.svg"
         text = open(svg.path(), encoding="utf-8").read()
         assert text.lstrip().startswith("<svg") and SENTENCE in text  # titled with the sentence

@@ -14,22 +14,9 @@ TIMEOUT_MS = 30_000
 
 
 @pytest.fixture
-def lesson_page(chromium, app_url):
+def lesson_page(open_page):
     """lesson_page(query) -> a page on the lesson; every request it makes is logged in page.requests."""
-    contexts = []
-
-    def _open(query: str = "", width: int = 1400, height: int = 1000):
-        ctx = chromium.new_context(viewport={"width": width, "height": height})
-        contexts.append(ctx)
-        page = ctx.new_page()
-        page.requests = []
-        page.on("request", lambda r: page.requests.append(r.url))
-        page.goto(f"{app_url}/?view=lesson{query}")
-        return page
-
-    yield _open
-    for ctx in contexts:
-        ctx.close()
+    return lambda query="", width=1400, height=1000: open_page(f"?view=lesson{query}", width, height)
 
 
 def wait_stage(page, n: int, lang: str = "en") -> None:
