@@ -40,3 +40,29 @@ def test_attention_crosses_for_adjective_noun_reordering(bundles, scorer):
     looked_at = {tgt[j]: src[int(t.weights[j].argmax())] for j in range(len(tgt))}
     assert looked_at["voiture"] == "car" and looked_at["blanche"] == "white", looked_at
     assert np.isfinite(t.scores).all()
+
+
+# Previous bundles' cards, measured with the same evaluate code (README, "Measured numbers"): a
+# retrained bundle may not score lower BLEU or higher AER than these.
+PREVIOUS = {"dot": (40.31, 0.0599), "general": (37.23, 0.0762), "concat": (38.75, 0.0649), "none": (18.90, None)}
+
+
+def test_no_bundle_is_worse_than_the_previous_ones(bundles):
+    for scorer, (bleu, aer) in PREVIOUS.items():
+        m = bundles[scorer].card["metrics"]
+        assert m["bleu_greedy"] >= bleu, scorer
+        assert aer is None or m["aer"] <= aer, scorer
+
+
+@pytest.mark.parametrize("scorer", ["dot", "general", "concat"])
+def test_the_last_recorded_frame_is_what_the_bundled_model_shows(bundles, scorer):
+    snaps = bundles[scorer].card["attention_snapshots"]
+    first, last = snaps["frames"][0], snaps["frames"][-1]
+    assert first["step"] == 0 and last.get("final")
+    for i, ex in enumerate(snaps["examples"]):
+        t = trace_translation(bundles[scorer], ex["en"], target=ex["fr"])
+        fold = lambda tokens: [w.casefold() for w in tokens]  # noqa: E731  (labels: "La" as typed or "la")
+        assert fold(t.src_tokens) == fold(ex["src_tokens"]) and fold(t.tgt_tokens) == fold(ex["tgt_tokens"])
+        assert np.array_equal(np.asarray(last["weights"][i]), t.weights.round(3)), ex["en"]
+        untrained = np.asarray(first["weights"][i])  # (T, S): near uniform before training
+        assert untrained.max() < 3.0 / untrained.shape[1]
