@@ -10,7 +10,7 @@ import logging
 import math
 import random
 import time
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 
 import torch

@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from attnviz.checkpoint import load_bundle
-from tiny_models import TINY_PAIRS
 
 
 def run(*args, cwd=None):

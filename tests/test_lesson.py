@@ -2,7 +2,6 @@
 (AppTest with the tiny fixture models): Back/Next, predict-then-reveal, the running tally, Korean."""
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 

@@ -1,0 +1,22 @@
+"""Pure figure builders: Trace (or model cards) ─► plain Plotly figure spec (a dict) / altair Chart.
+
+Nothing here displays anything or runs a model; every number drawn is read from a Trace or a card.
+Specs are plain dicts (no plotly validation: ~0.3 ms instead of ~13 ms a heatmap) with fixed margins
+computed from the labels (no plotly automargin: it re-lays out the chart in the browser). Titles and
+axis names come from the message catalogues: each builder takes `m` (English when left out).
+Letters: T output steps, S source words, H hidden size, K top next words.
+
+_base.py    colours, fonts, labels, titles, spec -> plotly / standalone HTML
+heatmap.py  the attention heatmap and one decoder step (states, scores, weights, context, next word)
+cards.py    measured quality, BLEU by length, training curves (from the model cards)
+lesson.py   the guided lesson's figures
+lab.py      what-if marks, gold alignments, the beam tree, the hide test
+learn.py    attention while it was learned (training snapshots)
+"""
+
+from ._base import *  # noqa: F401,F403
+from .heatmap import *  # noqa: F401,F403
+from .cards import *  # noqa: F401,F403
+from .lesson import *  # noqa: F401,F403
+from .lab import *  # noqa: F401,F403
+from .learn import *  # noqa: F401,F403

@@ -1,0 +1,107 @@
+"""What every figure builder shares: colours, fonts, label helpers, titles, and turning a spec into
+plotly / standalone HTML."""
+from __future__ import annotations
+
+import html
+import unicodedata
+
+from plotly.colors import diverging, sequential
+
+from ..explain import marked
+from ..i18n import Messages, messages
+from ..trace import Trace
+
+UNKNOWN_MARK = "*"  # suffix on a word the model does not know (it saw <unk>)
+BLOCKED_MARK = "× "  # prefix on a source word hidden from attention
+
+
+def _scale(colors: list[str]) -> list[list]:
+    """A named plotly.py scale written out: plotly.js reads "Blues" the other way round."""
+    return [[i / (len(colors) - 1), c] for i, c in enumerate(colors)]
+
+
+WEIGHT_SCALE = _scale(sequential.Blues)  # one scale, 0 (white) to 1 (dark blue), for every attention picture
+STATE_SCALE = _scale(diverging.RdBu_r)  # hidden-state numbers: blue negative, red positive, white 0
+HIGHLIGHT = "#d62728"  # the current step / the chosen word
+BAR = "#9ecae1"
+INK = "#111111"  # labels: near-black on white, readable on a projector
+FONT = dict(size=15, color=INK)
+BIG = 1.4  # presenter mode: every font this much larger
+SCORER_COLORS = {"dot": "#1f77b4", "general": "#ff7f0e", "concat": "#2ca02c", "none": "#7f7f7f"}
+TEXT_IN_CELLS_MAX = (10, 16)  # (words, steps): write weights in the cells only while they are big enough
+
+
+def _en(m: Messages | None) -> Messages:
+    return m or messages("en")
+
+
+def _has_attention(trace: Trace) -> None:
+    if trace.weights is None or trace.scores is None or trace.contexts is None:
+        raise ValueError(f"the {trace.scorer!r} model has no attention: it has no scores or weights to draw")
+
+
+def src_labels(trace: Trace) -> list[str]:
+    """English word labels: `car*` when unknown to the model, `× car` when blocked from attention."""
+    return [marked(tok, known, i in trace.blocked)
+            for i, (tok, known) in enumerate(zip(trace.src_tokens, trace.src_known))]
+
+
+def tgt_labels(trace: Trace) -> list[str]:
+    """French word labels: `mot*` when a forced word is not in the model's vocabulary."""
+    return [marked(tok, known) for tok, known in zip(trace.tgt_tokens, trace.tgt_known)]
+
+
+def _safe(labels: list[str]) -> list[str]:
+    """Plotly reads pseudo-HTML in labels and hover text; user words must stay plain text."""
+    return [html.escape(s, quote=False) for s in labels]
+
+
+def text_px(text: str, size: float) -> float:
+    """A generous estimate of a label's width in pixels (wide for CJK and emoji), for fixed margins."""
+    text = html.unescape(text)
+    return size * sum(1.05 if unicodedata.east_asian_width(c) in "WF" else 0.62 for c in text)
+
+
+def _widest(labels: list[str], size: float) -> float:
+    return max((text_px(s, size) for s in labels), default=0.0)
+
+
+def _title(text: str, size: float) -> dict:
+    return dict(text=text, x=0, xanchor="left", font=dict(size=size, color=INK))
+
+
+
+
+def as_figure(spec):
+    """A plotly Figure from a spec, without plotly's validation (the spec is built here, known good)."""
+    import plotly.graph_objects as go
+
+    return spec if isinstance(spec, go.Figure) else go.Figure(spec, _validate=False)
+
+
+def figure_html(fig) -> str:
+    """A standalone HTML page with plotly.js inlined, so the exported figure works offline."""
+    return as_figure(fig).to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+
+
+
+
+def titled(spec: dict, title: str, big: bool = False) -> dict:
+    """A spec with `title` (plain text; split into lines at " · " and at the first " → ") at the top, and the
+    figure made taller by the room it takes, so exported images say what they show. A new spec."""
+    size = 14 * (BIG if big else 1)
+    lines = html.escape(title, quote=False).split(" · ")
+    if " → " in lines[0]:  # the translation on a line of its own: the title fits a phone's width better
+        lines[:1] = lines[0].split(" → ", 1)
+        lines[1] = "→ " + lines[1]
+    text = "<br>".join([f"<b>{lines[0]}</b>", *[f"<span style='font-size:{size * 0.9:.0f}px'>{x}</span>"
+                                                  for x in lines[1:]]])
+    room = int(size * 1.5 * len(lines) + 12)
+    layout = dict(spec["layout"])
+    margin = dict(layout.get("margin") or {})
+    margin["t"] = int(margin.get("t", 40)) + room
+    height = int(layout.get("height") or 450) + room
+    layout.update(margin=margin, height=height,
+                  title=dict(text=text, x=0, xref="paper", xanchor="left", y=1 - 12 / height, yref="container",
+                             yanchor="top", font=dict(size=size, color=INK)))
+    return dict(spec, layout=layout)

@@ -1,0 +1,144 @@
+"""Figures and tables from the model cards: measured quality, BLEU by length, training curves."""
+from __future__ import annotations
+
+from typing import Mapping
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..evaluate import LENGTH_BUCKETS
+from ..i18n import Messages
+from ._base import INK, SCORER_COLORS, _en
+
+# ---------------------------------------------------------------- model cards
+
+
+def _beam_key(metrics: Mapping) -> str | None:
+    return next((k for k in sorted(metrics) if k.startswith("bleu_beam")), None)
+
+
+def metrics_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
+    """One row per model from card['metrics'] (NaN where a model is not evaluated yet)."""
+    rows = []
+    for scorer, card in cards.items():
+        m = card.get("metrics") or {}
+        beam = _beam_key(m)
+        rows.append({"model": scorer, "BLEU": m.get("bleu_greedy"), "chrF": m.get("chrf_greedy"),
+                     "BLEU (beam)": m.get(beam) if beam else None,
+                     "beam width": int(beam.removeprefix("bleu_beam")) if beam else None,
+                     "AER": m.get("aer"), "attention entropy": m.get("attention_entropy"),
+                     "test sentences": m.get("test_sentences"), "parameters": card.get("parameters"),
+                     "epochs": len(card.get("history") or []) or None})
+    return pd.DataFrame(rows).astype({"BLEU": float, "chrF": float, "BLEU (beam)": float, "AER": float,
+                                      "attention entropy": float})
+
+
+QUALITY_COLUMNS = {  # metrics_frame column -> (message key, format)
+    "model": ("figures.col_model", None), "BLEU": ("explain.metric_bleu", ".2f"),
+    "chrF": ("explain.metric_chrf", ".2f"), "BLEU (beam)": ("explain.metric_bleu_beam", ".2f"),
+    "beam width": ("figures.col_beam_width", "d"), "AER": ("explain.metric_aer", ".2f"),
+    "attention entropy": ("explain.metric_entropy", ".2f"), "test sentences": ("figures.col_sentences", ",d"),
+    "parameters": ("figures.col_parameters", ",d"), "epochs": ("figures.col_epochs", "d"),
+}
+
+
+def quality_table(cards: Mapping[str, dict], m: Messages | None = None) -> pd.DataFrame:
+    """The measured-quality table as the page shows it: localised column names, formatted numbers
+    (6,924,800), "–" where a model has no such number, and columns no model has left out."""
+    m = _en(m)
+    df = metrics_frame(cards)
+    out = {}
+    for col, (key, fmt) in QUALITY_COLUMNS.items():
+        values = df[col].tolist()
+        if all(v is None or (isinstance(v, float) and np.isnan(v)) for v in values):
+            continue
+        shown = []
+        for v in values:
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                shown.append("–")
+            elif fmt is None:
+                shown.append(m(f"scorers.{v}") if col == "model" else str(v))
+            else:
+                shown.append(format(int(v) if "d" in fmt else float(v), fmt))
+        out[m(key)] = shown
+    return pd.DataFrame(out)
+
+
+def bleu_by_length_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
+    """Greedy BLEU per English sentence length, tidy. Columns: model, kind, length, order, BLEU."""
+    order = {name: i for i, (*_, name) in enumerate(LENGTH_BUCKETS)}
+    rows = [{"model": scorer, "kind": "no attention" if scorer == "none" else "attention",
+             "length": name, "order": order.get(name, len(order)), "BLEU": float(bleu)}
+            for scorer, card in cards.items()
+            for name, bleu in ((card.get("metrics") or {}).get("bleu_by_length_greedy") or {}).items()]
+    return pd.DataFrame(rows, columns=["model", "kind", "length", "order", "BLEU"])
+
+
+MIN_TRAIN_FRACTION = 0.1  # an epoch cut after a few batches has no meaningful training loss
+
+
+def history_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
+    """Training curves, tidy. Columns: model, epoch, split ("train" | "valid"), loss.
+
+    `epoch` counts epochs of data seen, so an epoch cut short by the time budget sits where it ended.
+    """
+    rows = []
+    for scorer, card in cards.items():
+        for h in card.get("history") or []:
+            fraction = float(h.get("fraction", 1.0))
+            for split in ("train", "valid"):
+                if f"{split}_loss" in h and (split == "valid" or fraction >= MIN_TRAIN_FRACTION):
+                    rows.append({"model": scorer, "epoch": h["epoch"] - 1 + fraction, "split": split,
+                                 "loss": float(h[f"{split}_loss"])})
+    return pd.DataFrame(rows, columns=["model", "epoch", "split", "loss"])
+
+
+def _model_color(cards: Mapping[str, dict], m: Messages) -> alt.Color:
+    """The same colour for a model in every chart; the legend draws lines, not dots."""
+    names = list(cards)
+    return alt.Color("model:N", title=m("figures.col_model"), scale=alt.Scale(
+        domain=names, range=[SCORER_COLORS.get(n, "#9467bd") for n in names]),
+        legend=alt.Legend(symbolType="stroke"))
+
+
+def _readable(chart: alt.Chart) -> alt.Chart:
+    """Dark, projector-sized labels instead of Vega's 10 px grey."""
+    return (chart.configure_axis(labelFontSize=14, titleFontSize=15, labelColor=INK, titleColor=INK)
+            .configure_legend(labelFontSize=14, titleFontSize=14, labelColor=INK, titleColor=INK)
+            .configure_title(fontSize=18, subtitleFontSize=14, color=INK, subtitleColor="#333333", anchor="start")
+            .configure_view(strokeWidth=0))
+
+
+def bleu_by_length_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.Chart:
+    """BLEU by sentence length, one line per model, dashed for the no-attention baseline."""
+    m = _en(m)
+    df = bleu_by_length_frame(cards)
+    lengths = [name for *_, name in LENGTH_BUCKETS]
+    title = alt.TitleParams(m("figures.bleu_title"), subtitle=m("figures.bleu_subtitle"))
+    return _readable(alt.Chart(df, title=title).mark_line(point=True, strokeWidth=2.5).encode(
+        x=alt.X("length:O", sort=lengths, title=m("figures.length_axis"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("BLEU:Q", title=m("figures.bleu_axis")),
+        color=_model_color(cards, m),
+        strokeDash=alt.StrokeDash("kind:N", title="", sort=["attention", "no attention"], legend=None),
+        tooltip=[alt.Tooltip("model:N", title=m("figures.col_model")),
+                 alt.Tooltip("length:O", title=m("figures.length_axis")),
+                 alt.Tooltip("BLEU:Q", format=".1f")],
+    ).properties(height=320))
+
+
+def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.Chart:
+    """Training and validation loss per epoch, one colour per model, dashed for validation."""
+    m = _en(m)
+    df = history_frame(cards)
+    title = alt.TitleParams(m("figures.training_title"), subtitle=m("figures.training_subtitle"))
+    return _readable(alt.Chart(df, title=title).mark_line(point=True, strokeWidth=2.5).encode(
+        x=alt.X("epoch:Q", title=m("figures.epoch_axis"), axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("loss:Q", title=m("figures.loss_axis"), scale=alt.Scale(zero=False)),
+        color=_model_color(cards, m),
+        strokeDash=alt.StrokeDash("split:N", title="", sort=["train", "valid"], legend=None),
+        tooltip=[alt.Tooltip("model:N", title=m("figures.col_model")),
+                 alt.Tooltip("epoch:Q", title=m("figures.epoch_axis"), format=".2f"),
+                 alt.Tooltip("split:N", title=m("figures.split")),
+                 alt.Tooltip("loss:Q", title=m("figures.loss_axis"), format=".3f")],
+    ).properties(height=320))
