@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from attnviz.i18n import messages
 from odd_inputs import odd_inputs
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 VIEWS_TO_VISIT = ("translate", "steps", "compare")
+LAB_TABS = tuple(messages("en")(f"lab.tab_{name}") for name in ("edit", "hide", "gold"))
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,7 @@ def test_a_thousand_odd_inputs_never_break_the_page(page, chunk):
     size = math.ceil(len(inputs) / 4)
     for i, text in enumerate(inputs[chunk * size:(chunk + 1) * size]):
         page.session_state["view"] = VIEWS_TO_VISIT[i % len(VIEWS_TO_VISIT)]
+        page.session_state["lab_tab_en"] = LAB_TABS[i // len(VIEWS_TO_VISIT) % len(LAB_TABS)]  # drawn: the open one
         page.text_input(key="sentence").set_value(text).run()
         assert not page.exception, (i, text)
         assert page.text_input(key="sentence").value == text[:1000], "the input box must keep what was typed"

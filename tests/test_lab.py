@@ -51,6 +51,7 @@ def test_sentence_aer_perfect_wrong_and_eos_row():
 # ---------------------------------------------------------------- the lab's figures
 
 from attnviz import figures  # noqa: E402
+from attnviz.i18n import messages  # noqa: E402
 from attnviz.checkpoint import load_bundle  # noqa: E402
 from attnviz.trace import trace_translation  # noqa: E402
 
@@ -151,6 +152,12 @@ def app(tiny_models_dir, monkeypatch) -> AppTest:
     return at
 
 
+def _open_tab(at: AppTest, name: str, lang: str = "en") -> AppTest:
+    """Open one of the lab's tabs (edit | hide | gold): only the open tab is drawn."""
+    at.session_state[f"lab_tab_{lang}"] = messages(lang)(f"lab.tab_{name}")
+    return _run(at)
+
+
 def _run(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception
@@ -233,6 +240,7 @@ def test_beam_shows_the_tree_the_penalty_and_each_hypothesis(app):
 
 def test_gold_picker_loads_the_sentence_forces_the_reference_and_shows_aer(app):
     pair = bundled_pairs()[1]
+    _open_tab(app, "gold")
     app.selectbox(key="lab_gold").set_value(1)
     _run(app)
     assert app.session_state["sentence"] == pair.en and app.session_state["force"] == pair.fr
@@ -243,19 +251,23 @@ def test_gold_picker_loads_the_sentence_forces_the_reference_and_shows_aer(app):
 
 
 def test_hide_test_table_has_one_row_per_english_word_in_korean_too(app):
+    assert not [d for d in app.dataframe if "Δ log p when hidden" in d.value.columns]  # a closed tab: not drawn
+    _open_tab(app, "hide")
     frames = [d.value for d in app.dataframe if "Δ log p when hidden" in d.value.columns]
     assert len(frames) == 1 and len(frames[0]) == len(tokenize_en(app.session_state["sentence"]))
     app.session_state["lab_effect_per"] = "cell"
     _run(app)
     app.session_state["lang"] = "ko"
-    _run(app)
+    _open_tab(app, "hide", "ko")
     assert "어텐션은 설명이 될까?" in [t.label for t in app.tabs]
+    frames = [d.value for d in app.dataframe if len(d.value) == len(tokenize_en(app.session_state["sentence"]))]
+    assert frames  # the Korean hide test is drawn too
 
 
 def test_a_hand_aligned_sentence_typed_in_offers_its_reference(app):
     pair = bundled_pairs()[2]
     app.text_input(key="sentence").set_value(pair.en)
-    _run(app)
+    _open_tab(app, "gold")
     assert app.session_state["force"] == ""  # the tiny model's own words are not the reference
     app.button(key="lab_gold_use").click()
     _run(app)

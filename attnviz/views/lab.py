@@ -340,10 +340,11 @@ def draw_panels(s: Settings, traces: Traces, trace: Trace) -> None:
     m = messages(s.lang)
     if getattr(trace, "stop_reason", "eos") == "length" and trace.mode != "forced":
         st.caption(cut_note(trace, m))
-    edit, hide, gold = st.tabs([m("lab.tab_edit"), m("lab.tab_hide"), m("lab.tab_gold")])
-    with edit:
-        draw_edit(s, traces, trace)
-    with hide:
-        draw_hide_effect(s, traces, trace)
-    with gold:
-        draw_gold(s, traces, trace)
+    # Only the open tab is drawn: the hide test alone re-runs the model once per English word, and a
+    # hidden tab's charts would still be rendered by the browser on every click.
+    names = {"edit": m("lab.tab_edit"), "hide": m("lab.tab_hide"), "gold": m("lab.tab_gold")}
+    tabs = st.tabs(list(names.values()), key=f"lab_tab_{s.lang}", on_change="rerun")
+    for tab, draw in zip(tabs, (draw_edit, draw_hide_effect, draw_gold)):
+        if tab.open:
+            with tab:
+                draw(s, traces, trace)
