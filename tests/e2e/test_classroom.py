@@ -30,7 +30,9 @@ def wait_step(page, k: int) -> None:
 def test_a_shared_link_opens_the_view_it_names(open_page):
     page = open_page(f"?sentence={quote('She reads a red book.')}&model=dot&view=steps&step=3")
     wait_step(page, 3)
-    assert page.locator(".st-key-sentence input").input_value() == "She reads a red book."
+    box = page.locator(".st-key-sentence input")
+    page.wait_for_function("(el) => el.value === 'She reads a red book.'", arg=box.element_handle(),
+                           timeout=TIMEOUT_MS)  # a cold server may draw the box a moment after the step
     page.locator(".st-key-next button:visible").click()
     wait_step(page, 4)
     page.wait_for_function("() => new URLSearchParams(location.search).get('step') === '4'", timeout=TIMEOUT_MS)
