@@ -265,7 +265,7 @@ def draw_hide_effect(s: Settings, traces: Traces, trace: Trace) -> None:
         st.info(m("lab.effect_none", reason=md_escape(str(e))))
         return
     st.markdown(m("lab.effect_intro", n=trace.num_steps))
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.container(), st.container()  # stacked: the Translate column is narrow on a laptop
     with left:
         per = st.segmented_control(m("lab.effect_per"), ("word", "cell"), key="lab_effect_per", default="word",
                                    required=True, format_func=lambda k: m(f"lab.effect_per_{k}"))
