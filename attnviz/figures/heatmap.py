@@ -139,13 +139,6 @@ def weighted_states(trace: Trace, t: int) -> np.ndarray:
     return trace.weights[t][:, None] * trace.enc_out  # (S, 1) * (S, H) -> (S, H)
 
 
-def states_frame(rows: np.ndarray, labels: list[str]) -> pd.DataFrame:
-    """A (R, H) block of hidden-state numbers in long form. Columns: row, label, dim, value."""
-    r, d = np.meshgrid(np.arange(rows.shape[0]), np.arange(rows.shape[1]), indexing="ij")
-    return pd.DataFrame({"row": r.ravel(), "label": [labels[i] for i in r.ravel()], "dim": d.ravel(),
-                         "value": rows.ravel()})
-
-
 def _states_heatmap(rows: np.ndarray, labels: list[str], title: str, zmax: float, m: Messages,
                     big: bool = False, height: int | None = None) -> dict:
     """A (R, H) block of hidden-state numbers as a heatmap, one labelled row each."""

@@ -16,7 +16,7 @@ import streamlit as st
 
 from .. import explain
 from ..checkpoint import Bundle, bundle_paths
-from ..i18n import Messages, messages
+from ..i18n import messages
 from ..state import Settings
 from ..text import tokenize_fr
 from ..trace import MAX_SOURCE_TOKENS, MAX_TARGET_TOKENS, Trace, trace_translation
@@ -82,10 +82,6 @@ class Traces:
             opts["prefix"] = s.prefix
         opts.update(options)
         return _cached_trace(self.key, scorer or s.model, s.sentence, tuple(sorted(opts.items())))
-
-
-def page_messages(s: Settings) -> Messages:
-    return messages(s.lang)
 
 
 def trace_or_warn(traces: Traces, s: Settings, scorer: str | None = None, **options) -> Trace | None:

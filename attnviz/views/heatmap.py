@@ -10,7 +10,7 @@ from ..trace import Trace
 from .common import show_figure
 
 
-def draw_heatmap(s: Settings, trace: Trace, key: str, upto: int | None = None, export: bool = False,
+def draw_heatmap(s: Settings, trace: Trace, key: str, upto: int | None = None,
                  height: int | None = None, cell_text: bool = True) -> None:
     m = messages(s.lang)
     if trace.weights is None:
@@ -18,6 +18,3 @@ def draw_heatmap(s: Settings, trace: Trace, key: str, upto: int | None = None, e
         return
     spec = figures.attention_heatmap(trace, upto=upto, m=m, big=s.present, height=height, cell_text=cell_text)
     show_figure(spec, key)
-    if export and not s.present:  # built only when clicked: plotly.js inlined is a few MB
-        st.download_button(m("translate.download_html"), lambda: figures.figure_html(spec),
-                           file_name=f"attention-{trace.scorer}.html", mime="text/html", key=f"{key}-html")
