@@ -55,7 +55,7 @@ class ConcatScorer(nn.Module):
         return self.v_a(torch.tanh(q + k)).squeeze(-1)  # (B, T, S, H) -> (B, T, S)
 
 
-SCORERS: dict[str, type[nn.Module] | None] = {
+SCORERS: dict[str, type[nn.Module] | None] = {  # the order of config.SCORER_NAMES
     "dot": DotScorer,
     "general": GeneralScorer,
     "concat": ConcatScorer,

@@ -9,17 +9,13 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 
-import torch
-
 from .checkpoint import DEFAULT_MODELS_DIR, load_all
 from .config import DEFAULT_DATA, ModelConfig, TrainConfig
-from .data import batches, read_pairs, split_pairs
-from .model import Seq2Seq
 from .trace import trace_translation
-from .vocab import Vocab
 
 SENTENCE = "The old man gave his white car to the young woman."  # 10 words
 
@@ -52,6 +48,12 @@ def bench_trace(bundles: dict, repeats: int, clock=time.perf_counter) -> list[fl
 
 def bench_training(data: str, pairs: int, seconds: float) -> float:
     """Target tokens per second of the training step (concat scorer) on the first `pairs` pairs."""
+    import torch
+
+    from .data import batches, read_pairs, split_pairs
+    from .model import Seq2Seq
+    from .vocab import Vocab
+
     cfg = TrainConfig()
     train = split_pairs(read_pairs(data, cfg.max_len)).train[:pairs]
     sv = Vocab.build((p.src_tokens for p in train), cfg.src_min_freq, cfg.src_max_vocab)
@@ -88,10 +90,7 @@ def main(args: argparse.Namespace) -> int:
     if getattr(args, "page", False):
         from . import pagebench
         return pagebench.main(args)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the app: one sentence gains nothing from more threads
-    torch.set_grad_enabled(False)
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()  # decoding runs in NumPy with one BLAS thread, as the app (attnviz/__init__.py)
     bundles = load_all(args.models)
     load_s = time.perf_counter() - t0
     for b in bundles.values():  # warm-up: each model's first trace builds its decoding tables
@@ -104,11 +103,11 @@ def main(args: argparse.Namespace) -> int:
     print(f"trace, all scorers : median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
           f"over {args.repeats} runs of a 10-word sentence, 1 thread   (target <= 15 ms)")
     print(f"  same, CPU time   : median {statistics.median(cpu):.1f} ms (this thread only: less noisy on a busy CPU)")
-    print(f"RSS                : {rss_mb():.0f} MB          (target <= 500 MB)")
-    torch.set_grad_enabled(True)
-    torch.set_num_threads(threads)
+    print(f"RSS                : {rss_mb():.0f} MB          (target <= 500 MB; torch imported: "
+          f"{'yes' if 'torch' in sys.modules else 'no'})")
     if args.train_seconds > 0 and not getattr(args, "trace_only", False) and Path(args.data).is_file():
         tps = bench_training(args.data, args.train_pairs, args.train_seconds)
+        import torch
         print(f"training throughput: {tps:,.0f} target tokens/s (concat, {torch.get_num_threads()} threads, "
               f"first {args.train_pairs} training pairs)")
     return 0

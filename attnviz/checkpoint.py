@@ -1,21 +1,28 @@
 """Save and load one self-describing bundle per scorer: weights in <name>.safetensors (fp16) and
 a model card in <name>.json (config, vocabularies, training record, metrics). Loading runs no code.
+
+Loading needs no torch: the weights come in as NumPy arrays, which is all the decoding for the page
+(fastdecode.py) reads. `Bundle.model` builds the torch Seq2Seq on first use, for training-side code
+(evaluation batches, the reference decoders in torchdecode.py, the tests).
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+import numpy as np
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.numpy import load_file
 
-from .attention import SCORERS
-from .config import ModelConfig
-from .model import Seq2Seq
+from .config import SCORER_NAMES, ModelConfig, weight_shapes
 from .vocab import Vocab
+
+if TYPE_CHECKING:  # torch is imported only where a torch model is built or saved
+    from .model import Seq2Seq
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +34,12 @@ class BundleError(ValueError):
     """A bundle is missing, unreadable or inconsistent; the message names the file."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Bundle:
-    model: Seq2Seq  # in eval mode, fp32
+    """One model: its config, fp32 weights by state_dict name, vocabularies and card."""
+
+    cfg: ModelConfig
+    weights: dict[str, np.ndarray] = field(repr=False)  # name -> fp32 array, as Seq2Seq(cfg).state_dict()
     src_vocab: Vocab
     tgt_vocab: Vocab
     card: dict  # everything in the .json: config, vocabs, training record, metrics
@@ -37,13 +47,36 @@ class Bundle:
 
     @property
     def scorer(self) -> str:
-        return self.model.cfg.scorer
+        return self.cfg.scorer
+
+    @functools.cached_property
+    def model(self) -> "Seq2Seq":
+        """The torch Seq2Seq with these weights, in eval mode (built on first use: imports torch)."""
+        import torch
+
+        from .model import Seq2Seq
+
+        model = Seq2Seq(self.cfg)
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in self.weights.items()})
+        return model.eval()
+
+    @classmethod
+    def of_model(cls, model: "Seq2Seq", src_vocab: Vocab, tgt_vocab: Vocab, card: dict, path: Path) -> "Bundle":
+        """A bundle around a live torch model (training): `model` is that very object, and `weights`
+        share its parameters' memory, so both always hold the current numbers."""
+        weights = {k: v.detach().numpy() for k, v in model.state_dict().items()}
+        bundle = cls(model.cfg, weights, src_vocab, tgt_vocab, card, path)
+        bundle.__dict__["model"] = model  # what cached_property would have built
+        return bundle
 
 
 def save_bundle(
     model: Seq2Seq, src_vocab: Vocab, tgt_vocab: Vocab, stem: str | Path, extra: dict | None = None
 ) -> Path:
     """Write <stem>.safetensors (fp16 weights) and <stem>.json; returns the .json path."""
+    import torch
+    from safetensors.torch import save_file
+
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
@@ -108,22 +141,17 @@ def _read_vocab(card: dict, key: str, size: int) -> Vocab:
     return Vocab.from_json(obj)
 
 
-def _check_sizes(tensors: dict[str, torch.Tensor], cfg: ModelConfig) -> None:
-    """ValueError unless the embeddings and the decoder GRU have the config's sizes.
+def _check_tensors(tensors: dict[str, np.ndarray], cfg: ModelConfig) -> None:
+    """ValueError unless `tensors` has exactly the model's names and shapes, and only finite numbers.
 
-    Checked before the model is built, so a wrong size in a card cannot allocate gigabytes.
+    The embeddings and the decoder GRU come first: a wrong size in a card is named as such.
     """
-    for name, want in (("encoder.emb.weight", (cfg.src_vocab_size, cfg.emb_dim)),
-                       ("decoder.emb.weight", (cfg.tgt_vocab_size, cfg.emb_dim)),
-                       ("decoder.rnn.weight_hh_l0", (3 * cfg.hidden, cfg.hidden))):
+    expected = weight_shapes(cfg)
+    for name in ("encoder.emb.weight", "decoder.emb.weight", "decoder.rnn.weight_hh_l0"):
         if name not in tensors:
             raise ValueError(f"there is no tensor {name}")
-        if tuple(tensors[name].shape) != want:
-            raise ValueError(f"tensor {name} has shape {tuple(tensors[name].shape)}, the config needs {want}")
-
-
-def _check_tensors(tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:
-    """ValueError unless `tensors` has exactly the model's names and shapes, and only finite numbers."""
+        if tuple(tensors[name].shape) != expected[name]:
+            raise ValueError(f"tensor {name} has shape {tuple(tensors[name].shape)}, the config needs {expected[name]}")
     missing = sorted(set(expected) - set(tensors))
     extra = sorted(set(tensors) - set(expected))
     if missing or extra:
@@ -131,13 +159,13 @@ def _check_tensors(tensors: dict[str, torch.Tensor], expected: dict[str, torch.T
                          f"unexpected {extra[:3]})")
     for name, want in expected.items():
         got = tensors[name]
-        if tuple(got.shape) != tuple(want.shape):
-            raise ValueError(f"tensor {name} has shape {tuple(got.shape)}, the config needs {tuple(want.shape)}")
-        if not got.is_floating_point():
+        if tuple(got.shape) != want:
+            raise ValueError(f"tensor {name} has shape {tuple(got.shape)}, the config needs {want}")
+        if got.dtype.kind != "f":
             raise ValueError(f"tensor {name} holds {got.dtype}, not floating-point numbers")
-        if not bool(torch.isfinite(got).all()):
-            bad = int((~torch.isfinite(got)).sum())
-            raise ValueError(f"tensor {name} holds {bad} non-finite values (NaN or infinity)")
+        finite = np.isfinite(got)
+        if not finite.all():
+            raise ValueError(f"tensor {name} holds {int((~finite).sum())} non-finite values (NaN or infinity)")
 
 
 def load_bundle(path: str | Path) -> Bundle:
@@ -158,8 +186,8 @@ def load_bundle(path: str | Path) -> Bundle:
         _check_config(cfg)
         src_vocab = _read_vocab(card, "src_vocab", cfg.src_vocab_size)
         tgt_vocab = _read_vocab(card, "tgt_vocab", cfg.tgt_vocab_size)
-        if cfg.scorer not in SCORERS:
-            raise ValueError(f"unknown scorer {cfg.scorer!r}; choose one of {', '.join(SCORERS)}")
+        if cfg.scorer not in SCORER_NAMES:
+            raise ValueError(f"unknown scorer {cfg.scorer!r}; choose one of {', '.join(SCORER_NAMES)}")
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise BundleError(f"model card {json_path} is incomplete or inconsistent: {e}") from e
     if not weights_path.is_file():
@@ -169,14 +197,11 @@ def load_bundle(path: str | Path) -> Bundle:
     except (SafetensorError, OSError) as e:
         raise BundleError(f"weights {weights_path} are corrupt: {e}") from e
     try:
-        _check_sizes(tensors, cfg)
-        model = Seq2Seq(cfg)
-        _check_tensors(tensors, model.state_dict())
-        model.load_state_dict({k: v.float() for k, v in tensors.items()})
-    except (ValueError, RuntimeError) as e:
+        _check_tensors(tensors, cfg)
+    except ValueError as e:
         raise BundleError(f"weights {weights_path} do not match the card {json_path.name}: {e}") from e
-    model.eval()
-    return Bundle(model, src_vocab, tgt_vocab, card, json_path)
+    weights = {k: v.astype(np.float32) for k, v in tensors.items()}
+    return Bundle(cfg, weights, src_vocab, tgt_vocab, card, json_path)
 
 
 def bundle_paths(models_dir: str | Path = DEFAULT_MODELS_DIR) -> list[Path]:
@@ -188,7 +213,7 @@ def bundle_paths(models_dir: str | Path = DEFAULT_MODELS_DIR) -> list[Path]:
 
 
 def _in_scorer_order(paths: list[Path]) -> list[Path]:
-    order = {name: i for i, name in enumerate(SCORERS)}
+    order = {name: i for i, name in enumerate(SCORER_NAMES)}
     return sorted(paths, key=lambda p: (order.get(p.stem, len(order)), p.stem))
 
 

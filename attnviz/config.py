@@ -9,6 +9,11 @@ from pathlib import Path
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tatoeba-eng-fra" / "fra.txt"
 
+# The attention scorers, in the order the page lists them; "none" is the plain encoder-decoder.
+# attention.SCORERS maps each to its torch module.
+SCORER_NAMES = ("dot", "general", "concat", "none")
+SOFTMAX_DIV_VALUE = 4.0  # each adaptive-softmax tail cluster projects to emb_dim / 4**(i+1) dimensions
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -51,3 +56,39 @@ class TrainConfig:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+def softmax_cutoffs(cfg: ModelConfig) -> list[int]:
+    """Adaptive-softmax cluster bounds that fit the vocabulary (tiny test vocabularies included)."""
+    cuts = [c for c in cfg.softmax_cutoffs if c < cfg.tgt_vocab_size - 1]
+    return cuts or [max(1, cfg.tgt_vocab_size // 2)]
+
+
+def weight_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Name -> shape of every tensor of model.Seq2Seq(cfg).state_dict(), computed without torch.
+
+    A bundle's weights are checked against it at load; tests hold it equal to the torch model's.
+    """
+    e, h, v = cfg.emb_dim, cfg.hidden, cfg.tgt_vocab_size
+    shapes: dict[str, tuple[int, ...]] = {"encoder.emb.weight": (cfg.src_vocab_size, e)}
+    for sfx in ("", "_reverse"):
+        shapes.update({f"encoder.rnn.weight_ih_l0{sfx}": (3 * h, e), f"encoder.rnn.weight_hh_l0{sfx}": (3 * h, h),
+                       f"encoder.rnn.bias_ih_l0{sfx}": (3 * h,), f"encoder.rnn.bias_hh_l0{sfx}": (3 * h,)})
+    shapes.update({"encoder.bridge.weight": (h, 2 * h), "encoder.bridge.bias": (h,),
+                   "encoder.init.weight": (h, 2 * h), "encoder.init.bias": (h,),
+                   "decoder.emb.weight": (v, e),
+                   "decoder.rnn.weight_ih_l0": (3 * h, e), "decoder.rnn.weight_hh_l0": (3 * h, h),
+                   "decoder.rnn.bias_ih_l0": (3 * h,), "decoder.rnn.bias_hh_l0": (3 * h,)})
+    if cfg.scorer == "general":
+        shapes["decoder.scorer.w_a.weight"] = (h, h)
+    elif cfg.scorer == "concat":
+        shapes.update({"decoder.scorer.w_q.weight": (h, h), "decoder.scorer.w_k.weight": (h, h),
+                       "decoder.scorer.w_k.bias": (h,), "decoder.scorer.v_a.weight": (1, h)})
+    shapes.update({"decoder.combine.weight": (e, 2 * h), "decoder.combine.bias": (e,)})
+    cuts = softmax_cutoffs(cfg) + [v]
+    shapes["decoder.out.head.weight"] = (cuts[0] + len(cuts) - 1, e)
+    for i in range(len(cuts) - 1):
+        hsz = int(e // (SOFTMAX_DIV_VALUE ** (i + 1)))  # as nn.AdaptiveLogSoftmaxWithLoss
+        shapes[f"decoder.out.tail.{i}.0.weight"] = (hsz, e)
+        shapes[f"decoder.out.tail.{i}.1.weight"] = (cuts[i + 1] - cuts[i], hsz)
+    return shapes

@@ -16,17 +16,13 @@ from .alignment import DEFAULT_ALIGNMENTS, AlignedPair, alignment_error_rate, ar
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, bundle_paths, load_bundle, read_card, write_card
 from .config import DEFAULT_DATA, TrainConfig
 from .data import read_pairs, references_by_source, split_pairs
-from .trace import greedy_batch, trace_translation
+from .text import LENGTH_BUCKETS, word_count
+from .torchdecode import greedy_batch
+from .trace import trace_translation
 
 log = logging.getLogger(__name__)
 
-LENGTH_BUCKETS = ((1, 4, "1-4"), (5, 8, "5-8"), (9, 12, "9-12"), (13, 10**6, "13+"))
 ENTROPY_SAMPLE = 300  # test sentences traced for the mean attention entropy
-
-
-def word_count(sentence: str) -> int:
-    """English words, punctuation not counted (the unit of the length buckets)."""
-    return sum(any(c.isalnum() for c in w) for w in sentence.split())
 
 
 def bleu_chrf(hyps: list[str], refs: list[list[str]]) -> tuple[float, float]:

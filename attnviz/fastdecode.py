@@ -1,10 +1,11 @@
-"""The encoder and one decoder step for tracing, written over weights taken out of a Seq2Seq once.
+"""The encoder and one decoder step for tracing, in NumPy over a bundle's weights: no torch.
 
-The maths is model.py's (GRU cell, scorer, attend, combine, adaptive softmax), in a few plain torch
-calls per step instead of module calls, with the keys projected once per sentence, and with an
-exact top-k that reads the adaptive softmax's tail clusters only when a top word can be there.
-trace.py decodes with it; tests compare it with the model's modules (same words, numbers within
-1e-5). Eval mode only (no dropout). Letters: N hypotheses, S source positions, H hidden, E emb/att.
+The maths is model.py's (bidirectional GRU encoder, GRU cell, scorer, attend, combine, adaptive
+softmax), written out as a few array operations per step, with the keys projected once per
+sentence and an exact top-k that reads the adaptive softmax's tail clusters only when a top word
+can be there. trace.py decodes with it, so the page's server never imports torch (~220 MB);
+tests hold it to the model's own torch modules (same words, every number within 1e-5).
+Eval mode only (no dropout). Letters: N hypotheses, S source positions, H hidden, E emb/att.
 """
 from __future__ import annotations
 
@@ -12,70 +13,94 @@ import weakref
 from dataclasses import dataclass
 from typing import Sequence
 
-import torch
-import torch.nn.functional as F
+import numpy as np
 
-from .model import Seq2Seq
+from .checkpoint import Bundle
+from .config import softmax_cutoffs
+
+NEG_INF = np.float32(-np.inf)
 
 
 @dataclass
 class Step:
     """One decoder step for N hypotheses: everything a Trace records about it."""
 
-    dec_h: torch.Tensor  # (N, H) GRU output: the query, and the state the next step continues from
-    scores: torch.Tensor | None  # (N, S) raw scores; None for "none"
-    weights: torch.Tensor | None  # (N, S) softmax over the allowed positions; None for "none"
-    context: torch.Tensor | None  # (N, H) weights @ enc_out; None for "none"
-    att_h: torch.Tensor  # (N, E) attentional state that picks the word
-    head_lp: torch.Tensor  # (N, shortlist + clusters) log-probs: shortlist words, then each tail cluster
+    dec_h: np.ndarray  # (N, H) GRU output: the query, and the state the next step continues from
+    scores: np.ndarray | None  # (N, S) raw scores; None for "none"
+    weights: np.ndarray | None  # (N, S) softmax over the allowed positions; None for "none"
+    context: np.ndarray | None  # (N, H) weights @ enc_out; None for "none"
+    att_h: np.ndarray  # (N, E) attentional state that picks the word
+    head_lp: np.ndarray  # (N, shortlist + clusters) log-probs: shortlist words, then each tail cluster
 
 
 @dataclass
 class Keys:
     """A sentence's encoder states, with the key projection done once for all steps."""
 
-    enc_out: torch.Tensor  # (S, H)
-    keys: torch.Tensor | None  # dot/general: (H, S) keys transposed; concat: (S, H) W_k h_s + b_k
-    allowed: torch.Tensor | None  # (S,) True where attention may look; None: everywhere
+    enc_out: np.ndarray  # (S, H)
+    keys: np.ndarray | None  # dot/general: (H, S) keys transposed; concat: (S, H) W_k h_s + b_k
+    allowed: np.ndarray | None  # (S,) True where attention may look; None: everywhere
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """Over the last axis, stable: x - max - log Σ exp(x - max)."""
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Over the last axis; -inf entries get weight 0."""
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def gru_cell(gi: np.ndarray, h: np.ndarray, w_hh_t: np.ndarray, b_hh: np.ndarray) -> np.ndarray:
+    """PyTorch's GRU cell given the input gates gi = W_ih x + b_ih (N, 3H) and the state h (N, H):
+    r, z = σ(W_h h + b_h + gi), n = tanh(gi_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h."""
+    hs = h.shape[-1]
+    gh = h @ w_hh_t + b_hh  # (N, 3H)
+    rz = sigmoid(gi[:, : 2 * hs] + gh[:, : 2 * hs])  # (N, 2H)
+    n = np.tanh(gi[:, 2 * hs:] + rz[:, :hs] * gh[:, 2 * hs:])  # (N, H)
+    return n + rz[:, hs:] * (h - n)  # (N, H)
 
 
 class FastDecoder:
-    """One model as pre-extracted weight matrices (views: no copies; the only new memory is the
-    input-projection table, 3 MB for a bundled model)."""
+    """One model as weight matrices (transposed views of the bundle's arrays: no copies; the only new
+    memory is the input-projection table, 3 MB for a bundled model)."""
 
     TABLE_ROWS = 1000  # input projections kept for the most frequent words (ids are by frequency)
 
-    def __init__(self, model: Seq2Seq) -> None:
-        dec, cfg = model.decoder, model.cfg
-        enc = model.encoder
-        self.src_emb = enc.emb.weight.detach()  # (V_src, E)
-        rnn = enc.rnn  # what nn.GRU passes to torch.gru, in its order
-        self.enc_params = [getattr(rnn, f"{kind}_l0{sfx}").detach() for sfx in ("", "_reverse")
-                           for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        self.bridge_w, self.bridge_b = enc.bridge.weight.detach(), enc.bridge.bias.detach()  # (H, 2H), (H,)
-        self.init_w, self.init_b = enc.init.weight.detach(), enc.init.bias.detach()  # (H, 2H), (H,)
-        w = lambda p: p.detach()  # noqa: E731
-        wt = lambda p: p.detach().t()  # noqa: E731
+    def __init__(self, bundle: Bundle) -> None:
+        w, cfg = bundle.weights, bundle.cfg
+        t = lambda name: w[name].T  # noqa: E731  (out, in) -> (in, out): x @ W.T as x @ t
         self.scorer, self.hidden = cfg.scorer, cfg.hidden
-        self.emb = w(dec.emb.weight)  # (V, E)
-        self.w_ih_t, self.w_hh_t = wt(dec.rnn.weight_ih_l0), wt(dec.rnn.weight_hh_l0)  # (E, 3H), (H, 3H)
-        self.b_ih, self.b_hh = w(dec.rnn.bias_ih_l0), w(dec.rnn.bias_hh_l0)  # (3H,)
-        self._gi_table: torch.Tensor | None = None  # (rows, 3H) W_ih x + b_ih of the frequent words
-        if self.scorer in ("dot", "general"):
-            self.scale = dec.scorer.scale
+        self.src_emb = w["encoder.emb.weight"]  # (V_src, E)
+        self.enc_dirs = [(t(f"encoder.rnn.weight_ih_l0{sfx}"), w[f"encoder.rnn.bias_ih_l0{sfx}"],
+                          t(f"encoder.rnn.weight_hh_l0{sfx}"), w[f"encoder.rnn.bias_hh_l0{sfx}"])
+                         for sfx in ("", "_reverse")]  # forward, backward: (E, 3H), (3H,), (H, 3H), (3H,)
+        self.bridge_t, self.bridge_b = t("encoder.bridge.weight"), w["encoder.bridge.bias"]  # (2H, H), (H,)
+        self.init_t, self.init_b = t("encoder.init.weight"), w["encoder.init.bias"]  # (2H, H), (H,)
+        self.emb = w["decoder.emb.weight"]  # (V, E)
+        self.w_ih_t, self.b_ih = t("decoder.rnn.weight_ih_l0"), w["decoder.rnn.bias_ih_l0"]  # (E, 3H), (3H,)
+        self.w_hh_t, self.b_hh = t("decoder.rnn.weight_hh_l0"), w["decoder.rnn.bias_hh_l0"]  # (H, 3H), (3H,)
+        self._gi_table: np.ndarray | None = None  # (rows, 3H) W_ih x + b_ih of the frequent words
+        self.scale = np.float32(1.0 / np.sqrt(cfg.hidden))  # dot and general: 1/√H, as attention.py
         if self.scorer == "general":
-            self.w_a = w(dec.scorer.w_a.weight)  # (H, H)
+            self.w_a = w["decoder.scorer.w_a.weight"]  # (H, H)
         if self.scorer == "concat":
-            self.w_q_t = wt(dec.scorer.w_q.weight)  # (H, H)
-            self.w_k, self.b_k = w(dec.scorer.w_k.weight), w(dec.scorer.w_k.bias)
-            self.v_a = w(dec.scorer.v_a.weight)[0]  # (H,)
-        self.w_c_t, self.b_c = wt(dec.combine.weight), w(dec.combine.bias)  # (2H, E), (E,)
-        out = dec.out
-        self.head_t = wt(out.head.weight)  # (E, shortlist + clusters)
-        self.head_b = None if out.head.bias is None else w(out.head.bias)
-        self.tails = [(wt(t[0].weight), wt(t[1].weight)) for t in out.tail]  # (E, h_i), (h_i, size_i)
-        self.cutoffs = list(out.cutoffs)  # [shortlist, c_1, ..., V]
-        self.shortlist = out.shortlist_size
+            self.w_q_t = t("decoder.scorer.w_q.weight")  # (H, H)
+            self.w_k_t, self.b_k = t("decoder.scorer.w_k.weight"), w["decoder.scorer.w_k.bias"]  # (H, H), (H,)
+            self.v_a = w["decoder.scorer.v_a.weight"][0]  # (H,)
+        self.w_c_t, self.b_c = t("decoder.combine.weight"), w["decoder.combine.bias"]  # (2H, E), (E,)
+        self.head_t = t("decoder.out.head.weight")  # (E, shortlist + clusters)
+        self.cutoffs = softmax_cutoffs(cfg) + [cfg.tgt_vocab_size]  # [shortlist, c_1, ..., V]
+        self.shortlist = self.cutoffs[0]
+        self.tails = [(t(f"decoder.out.tail.{i}.0.weight"), t(f"decoder.out.tail.{i}.1.weight"))
+                      for i in range(len(self.cutoffs) - 1)]  # (E, h_i), (h_i, size_i)
         self._words: tuple = (None, [])
 
     def words(self, vocab) -> list[str]:
@@ -84,73 +109,69 @@ class FastDecoder:
             self._words = (vocab, vocab.decode(range(len(vocab))))
         return self._words[1]
 
-    def _input_gates(self, y: Sequence[int]) -> torch.Tensor:
+    def _input_gates(self, y: Sequence[int]) -> np.ndarray:
         """W_ih emb(y) + b_ih: (N,) ids -> (N, 3H); frequent words come from a table made on first use."""
         if self._gi_table is None:
-            rows = min(self.TABLE_ROWS, self.emb.size(0))
-            self._gi_table = torch.addmm(self.b_ih, self.emb[:rows], self.w_ih_t)  # (rows, 3H)
+            rows = min(self.TABLE_ROWS, self.emb.shape[0])
+            self._gi_table = self.emb[:rows] @ self.w_ih_t + self.b_ih  # (rows, 3H)
         table = self._gi_table
-        if len(y) == 1 and y[0] < table.size(0):
-            return table[y[0]: y[0] + 1]  # (1, 3H), a view
-        if max(y) < table.size(0):
+        if max(y) < table.shape[0]:
             return table[list(y)]  # (N, 3H)
-        return torch.addmm(self.b_ih, self.emb[list(y)], self.w_ih_t)  # (N, 3H)
+        return self.emb[list(y)] @ self.w_ih_t + self.b_ih  # (N, 3H)
 
-    def encode(self, ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Encoder.forward for one unpadded sentence, minus the module calls: ids (S,) ->
-        enc_out (S, H), dec_h0 (1, H). The same kernel (torch.gru) and weights as nn.GRU."""
-        h_size = self.init_b.size(0)
-        x = self.src_emb.index_select(0, torch.tensor(ids)).unsqueeze(0)  # (1, S, E)
-        h0 = torch.zeros(2, 1, h_size)  # (2, 1, H) as nn.GRU's default
-        out, h_n = torch.gru(x, h0, self.enc_params, True, 1, 0.0, False, True, True)  # (1, S, 2H), (2, 1, H)
-        enc_out = F.linear(out[0], self.bridge_w, self.bridge_b)  # (S, H)
-        dec_h0 = torch.tanh(F.linear(h_n.view(1, 2 * h_size), self.init_w, self.init_b))  # (1, H)
+    def encode(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Encoder.forward for one unpadded sentence: ids (S,) -> enc_out (S, H), dec_h0 (1, H)."""
+        x = self.src_emb[list(ids)]  # (S, E)
+        outs, finals = [], []
+        for direction, (w_ih_t, b_ih, w_hh_t, b_hh) in enumerate(self.enc_dirs):
+            gi = x @ w_ih_t + b_ih  # (S, 3H): every input projection at once
+            order = range(len(ids)) if direction == 0 else range(len(ids) - 1, -1, -1)
+            h = np.zeros((1, w_hh_t.shape[0]), dtype=np.float32)  # (1, H) as nn.GRU's default
+            out = np.empty((len(ids), w_hh_t.shape[0]), dtype=np.float32)  # (S, H)
+            for i in order:
+                h = gru_cell(gi[i: i + 1], h, w_hh_t, b_hh)
+                out[i] = h[0]
+            outs.append(out)
+            finals.append(h)
+        enc_out = np.concatenate(outs, axis=1) @ self.bridge_t + self.bridge_b  # (S, 2H) -> (S, H)
+        dec_h0 = np.tanh(np.concatenate(finals, axis=1) @ self.init_t + self.init_b)  # (1, 2H) -> (1, H)
         return enc_out, dec_h0
 
-    def keys(self, enc_out: torch.Tensor, allowed: torch.Tensor | None) -> Keys:
+    def keys(self, enc_out: np.ndarray, allowed: np.ndarray | None) -> Keys:
         """enc_out (S, H) -> Keys; the part of every score that depends only on h_s, computed once."""
         if self.scorer == "dot":
-            k = enc_out.t()  # (H, S)
+            k = enc_out.T  # (H, S)
         elif self.scorer == "general":
-            k = F.linear(enc_out, self.w_a).t()  # W_a h_s: (S, H) -> (H, S)
+            k = self.w_a @ enc_out.T  # W_a h_s for every s: (H, H) @ (H, S) -> (H, S)
         elif self.scorer == "concat":
-            k = F.linear(enc_out, self.w_k, self.b_k)  # W_k h_s + b_k: (S, H)
+            k = enc_out @ self.w_k_t + self.b_k  # W_k h_s + b_k: (S, H)
         else:
             k = None
         return Keys(enc_out, k, None if allowed is None or bool(allowed.all()) else allowed)
 
-    def step(self, y: Sequence[int], h: torch.Tensor, keys: Keys) -> Step:
+    def step(self, y: Sequence[int], h: np.ndarray, keys: Keys) -> Step:
         """Feed words y (N ids) to states h (N, H): GRU, score, attend, combine, adaptive-softmax head."""
-        hs = self.hidden
-        gi = self._input_gates(y)  # (N, 3H)
-        gh = torch.addmm(self.b_hh, h, self.w_hh_t)  # (N, 3H)
-        # PyTorch's GRU cell, op for op: r, z = σ(W_h h + b_h + W_i x + b_i),
-        # n = tanh(W_in x + b_in + (W_hn h + b_hn) * r), h' = (h - n) * z + n
-        rz = torch.sigmoid(gh[:, : 2 * hs] + gi[:, : 2 * hs])  # (N, 2H)
-        n = torch.tanh(torch.addcmul(gi[:, 2 * hs:], gh[:, 2 * hs:], rz[:, :hs]))  # (N, H)
-        dec_h = torch.addcmul(n, h - n, rz[:, hs:])  # (N, H)
+        dec_h = gru_cell(self._input_gates(y), h, self.w_hh_t, self.b_hh)  # (N, H)
         if self.scorer == "none":
             scores = weights = context = None
-            ctx_in = torch.zeros_like(dec_h)  # the plain decoder never sees the encoder states
+            ctx_in = np.zeros_like(dec_h)  # the plain decoder never sees the encoder states
         else:
             if self.scorer == "concat":  # v_a · tanh(W_q h_t + W_k h_s)
-                q = torch.mm(dec_h, self.w_q_t)  # (N, H)
-                scores = torch.matmul(torch.tanh(q.unsqueeze(1) + keys.keys), self.v_a)  # (N, S, H) -> (N, S)
+                q = dec_h @ self.w_q_t  # (N, H)
+                scores = np.tanh(q[:, None, :] + keys.keys) @ self.v_a  # (N, S, H) -> (N, S)
             else:  # h_t · h_s / √H   or   h_t · W_a h_s / √H
-                scores = torch.mm(dec_h, keys.keys) * self.scale  # (N, H) @ (H, S) -> (N, S)
-            masked = scores if keys.allowed is None else scores.masked_fill(~keys.allowed, float("-inf"))
-            weights = torch.softmax(masked, dim=-1)  # (N, S)
-            context = torch.mm(weights, keys.enc_out)  # (N, S) @ (S, H) -> (N, H)
+                scores = (dec_h @ keys.keys) * self.scale  # (N, H) @ (H, S) -> (N, S)
+            masked = scores if keys.allowed is None else np.where(keys.allowed, scores, NEG_INF)
+            weights = softmax(masked)  # (N, S)
+            context = weights @ keys.enc_out  # (N, S) @ (S, H) -> (N, H)
             ctx_in = context
-        att_h = torch.tanh(torch.addmm(self.b_c, torch.cat([dec_h, ctx_in], dim=-1), self.w_c_t))  # (N, E)
-        head = torch.mm(att_h, self.head_t) if self.head_b is None else torch.addmm(self.head_b, att_h, self.head_t)
-        return Step(dec_h, scores, weights, context, att_h, torch.log_softmax(head, dim=-1))
+        att_h = np.tanh(np.concatenate([dec_h, ctx_in], axis=1) @ self.w_c_t + self.b_c)  # (N, E)
+        return Step(dec_h, scores, weights, context, att_h, log_softmax(att_h @ self.head_t))
 
-    def cluster_log_probs(self, att_h: torch.Tensor, cluster_lp: float, c: int) -> torch.Tensor:
-        """Log-probs of every word of tail cluster c for one hypothesis: att_h (1, E) -> (size_c,)."""
+    def cluster_log_probs(self, att_h: np.ndarray, cluster_lp: float, c: int) -> np.ndarray:
+        """Log-probs of every word of tail cluster c for one hypothesis: att_h (E,) -> (size_c,)."""
         w1, w2 = self.tails[c]
-        logits = torch.mm(torch.mm(att_h, w1), w2)[0]  # (1, E) @ (E, h) @ (h, size) -> (size,)
-        return torch.log_softmax(logits, dim=-1) + cluster_lp  # as AdaptiveLogSoftmaxWithLoss
+        return log_softmax((att_h @ w1) @ w2) + np.float32(cluster_lp)  # as AdaptiveLogSoftmaxWithLoss
 
     def top_words(
         self, step: Step, k_all: int, k_sel: int, banned: Sequence[int]
@@ -164,21 +185,17 @@ class FastDecoder:
         """
         sl = self.shortlist
         kk = min(sl, max(k_all, k_sel + len(banned)))  # room for every banned word
-        vals, idx = step.head_lp[:, :sl].topk(kk, dim=-1)  # (N, kk)
-        # one transfer: the kk best shortlist log-probs, their ids (exact as floats) and the clusters'
-        rows = torch.cat([vals, idx.to(vals.dtype), step.head_lp[:, sl:]], dim=1).tolist()  # (N, 2kk + clusters)
         out = []
-        for r, row in enumerate(rows):
-            cand = list(zip(row[:kk], map(int, row[kk: 2 * kk])))
+        for r in range(step.head_lp.shape[0]):
+            cand = _top(step.head_lp[r, :sl], kk, 0)
             sel = [c for c in cand if c[1] not in banned]
             thr = min(_kth(cand, k_all), _kth(sel, k_sel))
             expanded = {}
-            for c, lp in enumerate(row[2 * kk:]):
+            for c, lp in enumerate(step.head_lp[r, sl:].tolist()):
                 if lp > thr:
-                    full = self.cluster_log_probs(step.att_h[r: r + 1], lp, c)  # (size_c,)
+                    full = self.cluster_log_probs(step.att_h[r], lp, c)  # (size_c,)
                     expanded[c] = full
-                    tv, ti = full.topk(min(kk, full.numel()))
-                    cand += [(v, i + self.cutoffs[c]) for v, i in zip(tv.tolist(), ti.tolist())]
+                    cand += _top(full, kk, self.cutoffs[c])
             if expanded:
                 cand.sort(key=lambda vi: (-vi[0], vi[1]))
                 sel = [c for c in cand if c[1] not in banned]
@@ -192,8 +209,16 @@ class FastDecoder:
             return float(step.head_lp[row, word])
         c = next(i for i in range(len(self.tails)) if word < self.cutoffs[i + 1])
         if c not in expanded:
-            expanded[c] = self.cluster_log_probs(step.att_h[row: row + 1], float(step.head_lp[row, sl + c]), c)
+            expanded[c] = self.cluster_log_probs(step.att_h[row], float(step.head_lp[row, sl + c]), c)
         return float(expanded[c][word - self.cutoffs[c]])
+
+
+def _top(lp: np.ndarray, k: int, offset: int) -> list[tuple[float, int]]:
+    """The k largest entries of lp (1-D) as (log-prob, offset + index), best first, ties by index."""
+    k = min(k, lp.shape[0])
+    idx = np.argpartition(-lp, k - 1)[:k] if k < lp.shape[0] else np.arange(lp.shape[0])
+    idx = idx[np.lexsort((idx, -lp[idx]))]  # by log-prob descending, then index
+    return list(zip(lp[idx].tolist(), (idx + offset).tolist()))
 
 
 def _kth(cand: list[tuple[float, int]], k: int) -> float:
@@ -203,12 +228,12 @@ def _kth(cand: list[tuple[float, int]], k: int) -> float:
     return cand[k - 1][0] if k <= len(cand) else float("-inf")
 
 
-_CACHE: "weakref.WeakKeyDictionary[Seq2Seq, FastDecoder]" = weakref.WeakKeyDictionary()
+_CACHE: "weakref.WeakKeyDictionary[Bundle, FastDecoder]" = weakref.WeakKeyDictionary()
 
 
-def fast_decoder(model: Seq2Seq) -> FastDecoder:
-    """The FastDecoder of a loaded (read-only) model, built on first use."""
-    fd = _CACHE.get(model)
+def fast_decoder(bundle: Bundle) -> FastDecoder:
+    """The FastDecoder of a loaded (read-only) bundle, built on first use."""
+    fd = _CACHE.get(bundle)
     if fd is None:
-        fd = _CACHE[model] = FastDecoder(model)
+        fd = _CACHE[bundle] = FastDecoder(bundle)
     return fd

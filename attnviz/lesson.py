@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .evaluate import LENGTH_BUCKETS, word_count
+from .text import LENGTH_BUCKETS, word_count
 from .trace import Trace
 from .vocab import EOS
 

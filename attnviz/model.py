@@ -13,7 +13,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .attention import attend, make_scorer
-from .config import ModelConfig
+from .config import SOFTMAX_DIV_VALUE, ModelConfig, softmax_cutoffs
 from .vocab import PAD_ID
 
 
@@ -32,12 +32,6 @@ class Decoded:
     context: torch.Tensor | None  # (B, T, H) weighted sum of encoder states; None for "none"
     att_h: torch.Tensor  # (B, T, E) attentional state tanh(W_c [dec_h; context]) that picks the word
     last_h: torch.Tensor  # (1, B, H) decoder state after the last step, to continue decoding
-
-
-def softmax_cutoffs(cfg: ModelConfig) -> list[int]:
-    """Adaptive-softmax cluster bounds that fit the vocabulary (tiny test vocabularies included)."""
-    cuts = [c for c in cfg.softmax_cutoffs if c < cfg.tgt_vocab_size - 1]
-    return cuts or [max(1, cfg.tgt_vocab_size // 2)]
 
 
 class Encoder(nn.Module):
@@ -71,7 +65,7 @@ class Decoder(nn.Module):
         self.scorer = make_scorer(cfg.scorer, cfg.hidden)
         self.combine = nn.Linear(2 * cfg.hidden, cfg.emb_dim)  # [dec_h; context] -> attentional state
         self.out = nn.AdaptiveLogSoftmaxWithLoss(
-            cfg.emb_dim, cfg.tgt_vocab_size, softmax_cutoffs(cfg), div_value=4.0
+            cfg.emb_dim, cfg.tgt_vocab_size, softmax_cutoffs(cfg), div_value=SOFTMAX_DIV_VALUE
         )
         self.drop = nn.Dropout(cfg.dropout)
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-
 from .checkpoint import Bundle
+from .torchdecode import forced_trace
 from .trace import trace_translation
 
 # Hand-written pairs, each showing something a class asks about: the adjective after its noun,
@@ -33,14 +32,14 @@ def is_snapshot_step(step: int) -> bool:
 
 
 def frame(bundle: Bundle, step: int, examples=CURATED) -> dict:
-    """The forced-decoding weights of every example at this training step (None without attention)."""
+    """The forced-decoding weights of every example at this training step (None without attention),
+    computed by bundle.model: the live model while it trains."""
     was_training = bundle.model.training
     bundle.model.eval()  # no dropout: the frame shows what the model computes, as the page does
     weights = []
-    with torch.no_grad():
-        for en, fr in examples:
-            w = trace_translation(bundle, en, target=fr).weights  # (T, S) or None
-            weights.append(None if w is None else w.round(DECIMALS).tolist())
+    for en, fr in examples:
+        w = forced_trace(bundle, en, fr).weights  # (T, S) or None
+        weights.append(None if w is None else w.round(DECIMALS).tolist())
     bundle.model.train(was_training)
     return {"step": step, "weights": weights}
 

@@ -7,6 +7,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Sentence lengths the model cards report BLEU for: (fewest words, most words, name).
+LENGTH_BUCKETS = ((1, 4, "1-4"), (5, 8, "5-8"), (9, 12, "9-12"), (13, 10**6, "13+"))
+
+
+def word_count(sentence: str) -> int:
+    """English words, punctuation not counted (the unit of the length buckets)."""
+    return sum(any(c.isalnum() for c in w) for w in sentence.split())
+
+
 # Apostrophes, quotes and spaces that look alike but would otherwise become different tokens.
 _LOOKALIKES = str.maketrans({
     "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'",

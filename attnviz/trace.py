@@ -1,10 +1,11 @@
 """Decoding with a full record: greedy, beam, prefix-constrained and forced decoding, each returning
 a typed Trace.
 
-Greedy and beam search record every step inside the decoding loop (fastdecode.FastDecoder: the
-model's maths over pre-extracted weights), so the scores, weights, contexts and next-word
-probabilities of a step are the very numbers that chose its word. Forced decoding runs the model's
-own modules once over the whole given French sentence (`record`).
+Every mode runs one loop (fastdecode.FastDecoder: the model's maths in NumPy over the bundle's
+weights) and records each step inside it, so the scores, weights, contexts and next-word
+probabilities of a step are the very numbers that chose its word. Forced decoding is that loop with
+every word given. No torch: torchdecode.py decodes through the model's own modules, for batched
+evaluation and as the reference the tests hold this one to.
 """
 from __future__ import annotations
 
@@ -14,11 +15,9 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-import torch
 
 from .checkpoint import Bundle
 from .fastdecode import FastDecoder, Keys, Step, fast_decoder
-from .model import Encoded
 from .text import detokenize_fr, tokenize_en, tokenize_fr
 from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID, Vocab
 
@@ -193,18 +192,13 @@ def forced_tokens(vocab: Vocab, words: Sequence[str]) -> tuple[list[int], list[s
     return ids, shown
 
 
-def encode(bundle: Bundle, ids: Sequence[int]) -> Encoded:
-    src = torch.tensor([list(ids)])  # (1, S)
-    return bundle.model.encoder(src, torch.tensor([len(ids)]))
-
-
-def allowed_mask(src_len: int, blocked: Sequence[int]) -> torch.Tensor:
-    """(1, S) True where attention may look; ValueError for bad or all-blocking positions."""
+def allowed_mask(src_len: int, blocked: Sequence[int]) -> np.ndarray:
+    """(S,) True where attention may look; ValueError for bad or all-blocking positions."""
     bad = [i for i in blocked if not 0 <= i < src_len]
     if bad:
         raise ValueError(f"cannot block positions {bad}: the sentence has positions 0..{src_len - 1}")
-    allowed = torch.ones(1, src_len, dtype=torch.bool)
-    allowed[0, list(blocked)] = False
+    allowed = np.ones(src_len, dtype=bool)
+    allowed[list(blocked)] = False
     if not allowed.any():
         raise ValueError("cannot block every source word: attention needs somewhere to look")
     return allowed
@@ -232,116 +226,22 @@ def _check_penalty(penalty: str | float) -> None:
         raise ValueError(f"length penalty alpha must be a number >= 0, got {penalty!r}")
 
 
-def _step_log_probs(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed) -> tuple:
-    """One decoder step through the model's modules: y (N, 1), h (1, N, H) -> log-probs (N, V), h."""
-    dec = bundle.model.decoder(y, h, enc, allowed)
-    return bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
-
-
-def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed) -> tuple:
-    """One greedy decoder step: y (N, 1), h (1, N, H) -> next ids (N,), h."""
-    dec = bundle.model.decoder(y, h, enc, allowed)
-    return bundle.model.decoder.best_next(dec.att_h[:, -1], _NEVER_EMIT), dec.last_h
-
-
-def greedy_ids(bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int) -> list[int]:
-    """Reference greedy search through the model's modules: the best word until <eos> or max_len."""
-    y, h, out = torch.tensor([[BOS_ID]]), enc.dec_h0, []
-    for _ in range(max_len):
-        nxt, h = _step_best(bundle, y, h, enc, allowed)
-        nxt = int(nxt)
-        out.append(nxt)
-        if nxt == EOS_ID:
-            break
-        y = torch.tensor([[nxt]])
-    return out
-
-
-def beam_ids(
-    bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int, beam: int
-) -> list[tuple[list[int], float]]:
-    """Reference beam search through the model's modules (the tests check the traced search against
-    it); returns finished hypotheses (ids ending in <eos>, mean log-prob), best first."""
-    hyps: list[tuple[list[int], float]] = [([], 0.0)]
-    h = enc.dec_h0  # (1, N, H), one column per live hypothesis
-    finished: list[tuple[list[int], float]] = []
-    for _ in range(max_len):
-        n = len(hyps)
-        y = torch.tensor([[ids[-1] if ids else BOS_ID] for ids, _ in hyps])  # (N, 1)
-        enc_n = Encoded(enc.enc_out.expand(n, -1, -1), enc.dec_h0, enc.src_mask.expand(n, -1))
-        logp, h_new = _step_log_probs(bundle, y, h, enc_n, None if allowed is None else allowed.expand(n, -1))
-        logp[:, _NEVER_EMIT] = float("-inf")
-        total = torch.tensor([s for _, s in hyps]).unsqueeze(1) + logp  # (N, V)
-        top = torch.topk(total.flatten(), beam)
-        live, rows = [], []
-        for score, flat in zip(top.values.tolist(), top.indices.tolist()):
-            row, tok = divmod(flat, logp.size(1))
-            ids = hyps[row][0] + [tok]
-            if tok == EOS_ID:
-                finished.append((ids, score))
-            else:
-                live.append((ids, score))
-                rows.append(row)
-        if len(finished) >= beam or not live:
-            break
-        hyps, h = live, h_new[:, rows]
-    finished = finished or hyps  # max_len reached without <eos>
-    return sorted(((ids, s / len(ids)) for ids, s in finished), key=lambda x: -x[1])
-
-
 @dataclass(frozen=True)
 class _Source:
-    """A sentence ready to decode: its tokens, ids, encoding and attention mask."""
+    """A sentence ready to decode: its tokens, ids and attention mask."""
 
     sentence: str
     tokens: list[str]
     ids: list[int]
-    enc: Encoded | None  # None when the fast path encodes
-    allowed: torch.Tensor | None
+    allowed: np.ndarray | None  # (S,) True where attention may look; None: everywhere
     blocked: tuple[int, ...]
 
 
-def _prepare(bundle: Bundle, sentence: str, blocked: Sequence[int], run_encoder: bool = True) -> _Source:
-    """Check, tokenise and (unless run_encoder is False: the fast path encodes itself) encode."""
+def prepare(bundle: Bundle, sentence: str, blocked: Sequence[int]) -> _Source:
+    """Check and tokenise the sentence and the blocked positions (ValueError with a readable message)."""
     tokens, ids = source_ids(bundle, sentence)
     allowed = allowed_mask(len(ids), blocked) if blocked else None
-    enc = encode(bundle, ids) if run_encoder else None
-    return _Source(sentence, tokens, ids, enc, allowed, tuple(sorted(set(blocked))))
-
-
-def _as_np(t: torch.Tensor | None) -> np.ndarray | None:
-    return None if t is None else t.detach().numpy().astype(np.float64)
-
-
-def record(
-    bundle: Bundle, src: _Source, tgt_ids: list[int], mode: str,
-    tgt_words: Sequence[str] | None = None, alternatives: tuple = (),
-) -> Trace:
-    """Run the model's decoder over tgt_ids (ending with <eos>) in one forced pass and record every step.
-
-    Forced decoding uses it; the tests use it as the reference for the in-loop record.
-    """
-    enc, allowed = src.enc, src.allowed
-    tgt_in = torch.tensor([[BOS_ID] + tgt_ids[:-1]])  # (1, T)
-    dec = bundle.model.decoder(tgt_in, enc.dec_h0, enc, allowed)
-    probs = bundle.model.decoder.log_probs(dec.att_h)[0].exp()  # (T, V)
-    top = torch.topk(probs, TOP_K, dim=-1)  # (T, K)
-    vocab = bundle.tgt_vocab
-    words = list(tgt_words) + [EOS] if tgt_words is not None else vocab.decode(tgt_ids)
-    first = lambda t: None if t is None else _as_np(t[0])  # noqa: E731
-    return Trace(
-        scorer=bundle.scorer, mode=mode, source=src.sentence,
-        src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
-        tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in tgt_ids),
-        translation=detokenize_fr(words[:-1] if words[-1:] == [EOS] else words),
-        enc_out=first(enc.enc_out), dec_states=first(dec.dec_h),
-        scores=first(dec.scores), weights=first(dec.weights), contexts=first(dec.context),
-        topk_tokens=tuple(tuple(vocab.decode(row)) for row in top.indices.tolist()),
-        topk_probs=top.values.numpy().astype(np.float64),
-        chosen_probs=probs[torch.arange(len(tgt_ids)), torch.tensor(tgt_ids)].numpy().astype(np.float64),
-        blocked=src.blocked, alternatives=alternatives,
-        forced=(mode == "forced",) * len(words), stop_reason="eos" if words[-1:] == [EOS] else "length",
-    )
+    return _Source(sentence, tokens, ids, allowed, tuple(sorted(set(blocked))))
 
 
 @dataclass
@@ -374,7 +274,7 @@ class _Search:
 
 
 def _search(
-    fd: FastDecoder, keys: Keys, h0: torch.Tensor, prefix: Sequence[int], beam: int, max_len: int
+    fd: FastDecoder, keys: Keys, h0: np.ndarray, prefix: Sequence[int], beam: int, max_len: int
 ) -> tuple[_Search, list[int]]:
     """Force `prefix`, then greedy (beam == 1) or beam search until <eos> or max_len steps.
 
@@ -415,7 +315,7 @@ def _search(
             live = new_live
             break
         rows = [s.where[n][1] for n in new_live]
-        h = step.dec_h if rows == [0] and step.dec_h.size(0) == 1 else step.dec_h[rows]  # (N', H)
+        h = step.dec_h if rows == [0] and step.dec_h.shape[0] == 1 else step.dec_h[rows]  # (N', H)
         y = [s.token[n] for n in new_live]
         live = new_live
     return s, finished or [n for n in live if n >= 0]
@@ -427,7 +327,7 @@ def _trace_of(
 ) -> Trace:
     """The Trace of the hypothesis ending at `node`, gathered from the records made while decoding."""
     path = s.path(node)
-    shown = fast_decoder(bundle.model).words(bundle.tgt_vocab)  # id -> word
+    shown = fast_decoder(bundle).words(bundle.tgt_vocab)  # id -> word
     ids = [s.token[n] for n in path]
     words = list(prefix_shown[: len(path)]) + [shown[i] for i in ids[len(prefix_shown):]]
     steps = [s.steps[s.where[n][0]] for n in path]
@@ -437,9 +337,7 @@ def _trace_of(
         parts = [getattr(st, name) for st, _ in steps]
         if parts[0] is None:
             return None
-        if all(p.size(0) == 1 for p in parts):
-            return _as_np(torch.cat(parts))  # (T, ·)
-        return _as_np(torch.stack([p[r] for p, r in zip(parts, rows)]))  # (T, ·)
+        return np.stack([p[r] for p, r in zip(parts, rows)]).astype(np.float64)  # (T, ·)
 
     tops = [top[r] for (_, top), r in zip(steps, rows)]
     finished = ids[-1:] == [EOS_ID]
@@ -448,7 +346,7 @@ def _trace_of(
         src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
         tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in ids),
         translation=detokenize_fr(words[:-1] if finished else words),
-        enc_out=_as_np(keys.enc_out), dec_states=gather("dec_h"),
+        enc_out=keys.enc_out.astype(np.float64), dec_states=gather("dec_h"),
         scores=gather("scores"), weights=gather("weights"), contexts=gather("context"),
         topk_tokens=tuple(tuple(shown[i] for _, i in top) for top in tops),
         topk_probs=np.exp(np.array([[lp for lp, _ in top] for top in tops], dtype=np.float64)),
@@ -458,7 +356,6 @@ def _trace_of(
     )
 
 
-@torch.inference_mode()
 def trace_translation(
     bundle: Bundle, sentence: str, *, beam: int = 1, target: str | None = None,
     prefix: str | Sequence[str] | None = None, blocked: Sequence[int] = (), max_len: int | None = None,
@@ -495,16 +392,17 @@ def trace_translation(
     target_words = french_words(target) if target is not None else None
     if target_words is not None and not target_words:
         raise ValueError("the forced French sentence has no words")
-    src = _prepare(bundle, sentence, blocked, run_encoder=target_words is not None)
+    src = prepare(bundle, sentence, blocked)
     vocab = bundle.tgt_vocab
-    if target_words is not None:
+    fd = fast_decoder(bundle)
+    enc_out, dec_h0 = fd.encode(src.ids)  # (S, H), (1, H)
+    keys = fd.keys(enc_out, src.allowed)
+    if target_words is not None:  # every word given, <eos> included
         ids, shown = forced_tokens(vocab, target_words)
-        return record(bundle, src, ids + [EOS_ID], "forced", tgt_words=shown)
+        s, results = _search(fd, keys, dec_h0, ids + [EOS_ID], 1, len(ids) + 1)
+        return _trace_of(bundle, src, keys, s, results[0], "forced", shown + [EOS])
     prefix_ids, prefix_shown = forced_tokens(vocab, prefix_words)
     limit = max(max_len or default_max_len(len(src.ids)), len(prefix_ids) + 1)
-    fd = fast_decoder(bundle.model)
-    enc_out, dec_h0 = fd.encode(src.ids)  # (S, H), (1, H)
-    keys = fd.keys(enc_out, None if src.allowed is None else src.allowed[0])
     s, results = _search(fd, keys, dec_h0, prefix_ids, beam, limit)
     if beam == 1:
         if hypothesis != 0:
@@ -536,28 +434,3 @@ def _words(vocab: Vocab, s: _Search, node: int, prefix_shown: Sequence[str]) -> 
     ids = [s.token[n] for n in s.path(node)]
     words = list(prefix_shown[: len(ids)]) + vocab.decode(ids[len(prefix_shown):])
     return words[:-1] if ids[-1:] == [EOS_ID] else words
-
-
-@torch.inference_mode()
-def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None = None) -> list[str]:
-    """Greedy translations of many sentences at once (padded batch); same words as trace_translation.
-
-    Each sentence must satisfy source_ids(); the batch shares one step loop until all emit <eos>.
-    """
-    ids = [source_ids(bundle, s)[1] for s in sentences]
-    width = max(len(i) for i in ids)
-    src = torch.tensor([i + [PAD_ID] * (width - len(i)) for i in ids])  # (B, S)
-    enc = bundle.model.encoder(src, torch.tensor([len(i) for i in ids]))
-    limits = torch.tensor([max_len or default_max_len(len(i)) for i in ids])  # (B,) as trace_translation
-    y, h = torch.full((len(ids), 1), BOS_ID), enc.dec_h0  # (B, 1), (1, B, H)
-    out = torch.full((len(ids), int(limits.max())), PAD_ID)  # (B, max_len)
-    done = torch.zeros(len(ids), dtype=torch.bool)
-    for t in range(out.size(1)):
-        nxt, h = _step_best(bundle, y, h, enc, None)  # (B,)
-        out[:, t] = torch.where(done, PAD_ID, nxt)
-        done |= (nxt == EOS_ID) | (t + 1 >= limits)
-        if done.all():
-            break
-        y = nxt.unsqueeze(1)
-    words = [bundle.tgt_vocab.decode(row[(row != PAD_ID) & (row != EOS_ID)].tolist()) for row in out]
-    return [detokenize_fr(w) for w in words]

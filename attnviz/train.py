@@ -86,7 +86,7 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     resume_path = run_dir / "resume.pt"
     history: list[dict] = []
     best, start_epoch, stale, step, best_step = math.inf, 1, 0, 0, 0
-    recorder = Recorder(Bundle(model, src_vocab, tgt_vocab, {"config": mcfg.to_json()}, out.with_suffix(".json")))
+    recorder = Recorder(Bundle.of_model(model, src_vocab, tgt_vocab, {"config": mcfg.to_json()}, out.with_suffix(".json")))
     if resume and resume_path.exists():
         state = _resume_state(resume_path)
         model.load_state_dict(state["model"])

@@ -9,9 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-import torch
-
-from .attention import SCORERS
+from .config import SCORER_NAMES
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_all_report
 from .trace import MAX_TARGET_CHARS, Trace, trace_translation
 
@@ -120,7 +118,7 @@ def add_translate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("sentence", nargs="?", help="an English sentence (or use --input)")
     p.add_argument("--input", help="UTF-8 file, one item per line: English, or English<TAB>French to force; "
                    "one output record per non-empty line")
-    p.add_argument("--scorer", default="all", help=f"one of {', '.join(SCORERS)}, or all")
+    p.add_argument("--scorer", default="all", help=f"one of {', '.join(SCORER_NAMES)}, or all")
     p.add_argument("--target", help="a French sentence to force (teacher forcing) instead of decoding")
     p.add_argument("--prefix", help="French words the translation must start with; decoding continues after them")
     p.add_argument("--beam", type=beam_width, default=1, help="beam width (1: greedy)")
@@ -180,9 +178,6 @@ def main(args: argparse.Namespace) -> int:
             items = read_lines(args.input)
         except OSError as e:
             return _fail(f"cannot read --input {_shown(args.input)}: {e.strerror or e}")
-    # One sentence at a time gains nothing from more threads, and on a busy CPU idle OpenMP threads
-    # spin: 1,000 lines took 36 s with 2 threads and 8 s with 1 on the 2-core development machine.
-    torch.set_num_threads(1)
     status = 0
     for n, line, error in items:
         if not error:

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import trace as core
-from attnviz.trace import beam_ids, default_max_len, length_normalised, trace_translation
+from attnviz.torchdecode import beam_ids, encoded_source
+from attnviz.trace import default_max_len, length_normalised, trace_translation
 from test_prefix import assert_same_record, check_trace, forced_pass
 
 SENTENCES = ["The white car.", "I don't like cats.", "Tom's house is small and the dog is big."]
@@ -19,7 +19,7 @@ def test_the_tree_agrees_with_the_reference_beam_search(tiny_bundle, sentence, b
     check_trace(t)
     tree = t.beam_tree
     with torch.inference_mode():
-        src = core._prepare(tiny_bundle, sentence, ())
+        src = encoded_source(tiny_bundle, sentence)
         reference = beam_ids(tiny_bundle, src.enc, None, default_max_len(len(src.ids)), beam)
     got = [(tree.token_ids(n), score) for n, score in zip(tree.ranked, tree.ranked_scores)]
     assert [ids for ids, _ in got] == [ids for ids, _ in reference]

@@ -1,10 +1,16 @@
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from safetensors.torch import load_file
 
-from attnviz.checkpoint import BundleError, bundle_paths, load_all, load_bundle, save_bundle
+from attnviz.checkpoint import Bundle, BundleError, bundle_paths, load_all, load_bundle, save_bundle
+from attnviz.config import SCORER_NAMES, ModelConfig, weight_shapes
+from attnviz.model import Seq2Seq
 from attnviz.trace import trace_translation
 from tiny_models import tiny_model
 
@@ -43,3 +49,36 @@ def test_bundles_are_listed_in_registry_order(tiny_models_dir, tmp_path):
     assert list(load_all(tiny_models_dir)) == ["dot", "general", "concat", "none"]
     with pytest.raises(BundleError, match=str(tmp_path)):
         load_all(tmp_path)
+
+
+@pytest.mark.parametrize("scorer", SCORER_NAMES)
+@pytest.mark.parametrize("sizes", [dict(src_vocab_size=7553, tgt_vocab_size=10000),
+                                   dict(src_vocab_size=40, tgt_vocab_size=30, emb_dim=16, hidden=8,
+                                        softmax_cutoffs=(20,))])
+def test_weight_shapes_are_the_torch_models_without_torch(scorer, sizes):
+    """Loading checks a bundle against weight_shapes(cfg); it must be exactly Seq2Seq's state_dict."""
+    cfg = ModelConfig(scorer=scorer, **sizes)
+    assert weight_shapes(cfg) == {k: tuple(v.shape) for k, v in Seq2Seq(cfg).state_dict().items()}
+
+
+def test_bundle_of_a_live_model_tracks_its_training():
+    """Training records attention snapshots through Bundle.of_model: its weights are the model's own."""
+    model, sv, tv = tiny_model("dot")
+    bundle = Bundle.of_model(model, sv, tv, {}, Path("dot.json"))
+    assert bundle.model is model
+    with torch.no_grad():
+        model.decoder.combine.bias.add_(1.0)
+    np.testing.assert_array_equal(bundle.weights["decoder.combine.bias"], model.decoder.combine.bias.detach().numpy())
+
+
+def test_the_page_side_of_the_package_never_imports_torch():
+    """The server decodes in NumPy (fastdecode.py): importing torch would cost ~220 MB per replica."""
+    code = ("import sys; import attnviz, attnviz.explain, attnviz.lesson, attnviz.causal, attnviz.exports, "
+            "attnviz.figures, attnviz.state; "
+            "from attnviz.views import common, compare, controls, how, keys, lab, learn, lesson, steps, translate; "
+            "from attnviz import load_all, trace_translation; "
+            "[trace_translation(b, 'I see the white car.', beam=2) for b in load_all().values()]; "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                       cwd=Path(__file__).resolve().parents[1])
+    assert r.returncode == 0, r.stderr[-2000:]

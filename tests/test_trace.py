@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from attnviz.attention import SCORERS, attend, make_scorer
-from attnviz.trace import MAX_SOURCE_TOKENS, default_max_len, greedy_batch, trace_translation
+from attnviz.torchdecode import greedy_batch
+from attnviz.trace import MAX_SOURCE_TOKENS, default_max_len, trace_translation
 
 SENTENCES = ["The white car.", "I don't like cats.", "Tom's house is small and the dog is big."]
 

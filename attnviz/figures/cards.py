@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..evaluate import LENGTH_BUCKETS
+from ..text import LENGTH_BUCKETS
 from ..i18n import Messages
 from ._base import INK, SCORER_COLORS, _en
 

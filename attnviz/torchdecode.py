@@ -1,0 +1,176 @@
+"""Decoding through the model's own torch modules: batched greedy translation for evaluation, the
+reference searches and forced pass that the tests hold trace.py's NumPy decoding to, and the forced
+pass that records attention snapshots while a model trains.
+
+The page never imports this module (nor torch); trace.py is what it decodes with.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from .checkpoint import Bundle
+from .model import Encoded
+from .text import detokenize_fr
+from .trace import _NEVER_EMIT, TOP_K, Trace, default_max_len, forced_tokens, french_words, prepare, source_ids
+from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID
+
+
+@dataclass(frozen=True)
+class Source:
+    """A sentence ready for the modules: tokens, ids, its encoding and the (1, S) attention mask."""
+
+    sentence: str
+    tokens: list[str]
+    ids: list[int]
+    enc: Encoded
+    allowed: torch.Tensor | None  # (1, S) True where attention may look; None: everywhere
+    blocked: tuple[int, ...]
+
+
+@torch.inference_mode()
+def encoded_source(bundle: Bundle, sentence: str, blocked: Sequence[int] = ()) -> Source:
+    """trace.prepare (the same checks), then the model's encoder."""
+    src = prepare(bundle, sentence, blocked)
+    allowed = None if src.allowed is None else torch.from_numpy(src.allowed).unsqueeze(0)  # (1, S)
+    return Source(src.sentence, src.tokens, src.ids, encode(bundle, src.ids), allowed, src.blocked)
+
+
+@torch.inference_mode()
+def encode(bundle: Bundle, ids: Sequence[int]) -> Encoded:
+    src = torch.tensor([list(ids)])  # (1, S)
+    return bundle.model.encoder(src, torch.tensor([len(ids)]))
+
+
+def _step_log_probs(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed) -> tuple:
+    """One decoder step through the model's modules: y (N, 1), h (1, N, H) -> log-probs (N, V), h."""
+    dec = bundle.model.decoder(y, h, enc, allowed)
+    return bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
+
+
+def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed) -> tuple:
+    """One greedy decoder step: y (N, 1), h (1, N, H) -> next ids (N,), h."""
+    dec = bundle.model.decoder(y, h, enc, allowed)
+    return bundle.model.decoder.best_next(dec.att_h[:, -1], _NEVER_EMIT), dec.last_h
+
+
+@torch.inference_mode()
+def greedy_ids(bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int) -> list[int]:
+    """Reference greedy search through the model's modules: the best word until <eos> or max_len."""
+    y, h, out = torch.tensor([[BOS_ID]]), enc.dec_h0, []
+    for _ in range(max_len):
+        nxt, h = _step_best(bundle, y, h, enc, allowed)
+        nxt = int(nxt)
+        out.append(nxt)
+        if nxt == EOS_ID:
+            break
+        y = torch.tensor([[nxt]])
+    return out
+
+
+@torch.inference_mode()
+def beam_ids(
+    bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int, beam: int
+) -> list[tuple[list[int], float]]:
+    """Reference beam search through the model's modules (the tests check the traced search against
+    it); returns finished hypotheses (ids ending in <eos>, mean log-prob), best first."""
+    hyps: list[tuple[list[int], float]] = [([], 0.0)]
+    h = enc.dec_h0  # (1, N, H), one column per live hypothesis
+    finished: list[tuple[list[int], float]] = []
+    for _ in range(max_len):
+        n = len(hyps)
+        y = torch.tensor([[ids[-1] if ids else BOS_ID] for ids, _ in hyps])  # (N, 1)
+        enc_n = Encoded(enc.enc_out.expand(n, -1, -1), enc.dec_h0, enc.src_mask.expand(n, -1))
+        logp, h_new = _step_log_probs(bundle, y, h, enc_n, None if allowed is None else allowed.expand(n, -1))
+        logp[:, _NEVER_EMIT] = float("-inf")
+        total = torch.tensor([s for _, s in hyps]).unsqueeze(1) + logp  # (N, V)
+        top = torch.topk(total.flatten(), beam)
+        live, rows = [], []
+        for score, flat in zip(top.values.tolist(), top.indices.tolist()):
+            row, tok = divmod(flat, logp.size(1))
+            ids = hyps[row][0] + [tok]
+            if tok == EOS_ID:
+                finished.append((ids, score))
+            else:
+                live.append((ids, score))
+                rows.append(row)
+        if len(finished) >= beam or not live:
+            break
+        hyps, h = live, h_new[:, rows]
+    finished = finished or hyps  # max_len reached without <eos>
+    return sorted(((ids, s / len(ids)) for ids, s in finished), key=lambda x: -x[1])
+
+
+def _as_np(t: torch.Tensor | None) -> np.ndarray | None:
+    return None if t is None else t.detach().numpy().astype(np.float64)
+
+
+@torch.inference_mode()
+def record(
+    bundle: Bundle, src: Source, tgt_ids: list[int], mode: str,
+    tgt_words: Sequence[str] | None = None, alternatives: tuple = (),
+) -> Trace:
+    """Run the model's decoder over tgt_ids (ending with <eos>) in one forced pass and record every step.
+
+    The reference for trace_translation's in-loop record (tests), and the attention snapshots taken
+    while a model trains (snapshots.py: the live torch model, not a bundle's saved weights).
+    """
+    enc, allowed = src.enc, src.allowed
+    tgt_in = torch.tensor([[BOS_ID] + tgt_ids[:-1]])  # (1, T)
+    dec = bundle.model.decoder(tgt_in, enc.dec_h0, enc, allowed)
+    probs = bundle.model.decoder.log_probs(dec.att_h)[0].exp()  # (T, V)
+    top = torch.topk(probs, TOP_K, dim=-1)  # (T, K)
+    vocab = bundle.tgt_vocab
+    words = list(tgt_words) + [EOS] if tgt_words is not None else vocab.decode(tgt_ids)
+    first = lambda t: None if t is None else _as_np(t[0])  # noqa: E731
+    return Trace(
+        scorer=bundle.scorer, mode=mode, source=src.sentence,
+        src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
+        tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in tgt_ids),
+        translation=detokenize_fr(words[:-1] if words[-1:] == [EOS] else words),
+        enc_out=first(enc.enc_out), dec_states=first(dec.dec_h),
+        scores=first(dec.scores), weights=first(dec.weights), contexts=first(dec.context),
+        topk_tokens=tuple(tuple(vocab.decode(row)) for row in top.indices.tolist()),
+        topk_probs=top.values.numpy().astype(np.float64),
+        chosen_probs=probs[torch.arange(len(tgt_ids)), torch.tensor(tgt_ids)].numpy().astype(np.float64),
+        blocked=src.blocked, alternatives=alternatives,
+        forced=(mode == "forced",) * len(words), stop_reason="eos" if words[-1:] == [EOS] else "length",
+    )
+
+@torch.inference_mode()
+def forced_trace(bundle: Bundle, sentence: str, target: str) -> Trace:
+    """Teacher-force the French `target` through the model's modules: trace_translation(target=...)'s
+    record, computed by bundle.model (a live model in training, see Bundle.of_model)."""
+    words = french_words(target)
+    if not words:
+        raise ValueError("the forced French sentence has no words")
+    ids, shown = forced_tokens(bundle.tgt_vocab, words)
+    return record(bundle, encoded_source(bundle, sentence), ids + [EOS_ID], "forced", tgt_words=shown)
+
+
+@torch.inference_mode()
+def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None = None) -> list[str]:
+    """Greedy translations of many sentences at once (padded batch); same words as trace_translation.
+
+    Each sentence must satisfy source_ids(); the batch shares one step loop until all emit <eos>.
+    """
+    ids = [source_ids(bundle, s)[1] for s in sentences]
+    width = max(len(i) for i in ids)
+    src = torch.tensor([i + [PAD_ID] * (width - len(i)) for i in ids])  # (B, S)
+    enc = bundle.model.encoder(src, torch.tensor([len(i) for i in ids]))
+    limits = torch.tensor([max_len or default_max_len(len(i)) for i in ids])  # (B,) as trace_translation
+    y, h = torch.full((len(ids), 1), BOS_ID), enc.dec_h0  # (B, 1), (1, B, H)
+    out = torch.full((len(ids), int(limits.max())), PAD_ID)  # (B, max_len)
+    done = torch.zeros(len(ids), dtype=torch.bool)
+    for t in range(out.size(1)):
+        nxt, h = _step_best(bundle, y, h, enc, None)  # (B,)
+        out[:, t] = torch.where(done, PAD_ID, nxt)
+        done |= (nxt == EOS_ID) | (t + 1 >= limits)
+        if done.all():
+            break
+        y = nxt.unsqueeze(1)
+    words = [bundle.tgt_vocab.decode(row[(row != PAD_ID) & (row != EOS_ID)].tolist()) for row in out]
+    return [detokenize_fr(w) for w in words]
