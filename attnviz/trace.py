@@ -148,19 +148,38 @@ class Trace:
             raise ValueError(f"step {t} is out of range: the trace has steps 0..{self.num_steps - 1}")
 
 
+class InputError(ValueError):
+    """An input the core refuses, for a reason a person can fix (too long, no words, every word hidden).
+
+    str(e) is the reason in English (CLI, logs); `code` names it and `params` hold its numbers, so
+    the page can say it in the reader's language (attnviz/messages/<lang>/refusals.toml, key `code`).
+    """
+
+    def __init__(self, code: str, english: str, **params) -> None:
+        super().__init__(english)
+        self.code, self.params = code, params
+
+
+TEXT_NAMES = {"source": "English sentence", "force": "forced French sentence", "prefix": "French prefix"}
+
+
 def _check_chars(text: str, what: str) -> None:
+    """InputError if `text` (TEXT_NAMES key `what`) is over MAX_INPUT_CHARS characters."""
     if len(text) > MAX_INPUT_CHARS:
-        raise ValueError(f"the {what} has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}")
+        raise InputError(f"too_many_chars_{what}",
+                         f"the {TEXT_NAMES[what]} has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}",
+                         chars=len(text), limit=MAX_INPUT_CHARS)
 
 
 def source_ids(bundle: Bundle, sentence: str) -> tuple[list[str], list[int]]:
-    """Tokenise and encode; ValueError with a readable message for empty or over-long input."""
-    _check_chars(sentence, "English sentence")
+    """Tokenise and encode; InputError with a readable message for empty or over-long input."""
+    _check_chars(sentence, "source")
     tokens = list(_tokens_en(sentence))
     if not tokens:
-        raise ValueError("there is no English word in the input")
+        raise InputError("no_english_word", "there is no English word in the input")
     if len(tokens) > MAX_SOURCE_TOKENS:
-        raise ValueError(f"the input has {len(tokens)} words; the limit is {MAX_SOURCE_TOKENS}")
+        raise InputError("too_many_words", f"the input has {len(tokens)} words; the limit is {MAX_SOURCE_TOKENS}",
+                         words=len(tokens), limit=MAX_SOURCE_TOKENS)
     return tokens, bundle.src_vocab.encode(tokens)
 
 
@@ -170,17 +189,20 @@ def _tokens_en(sentence: str) -> tuple[str, ...]:
     return tuple(tokenize_en(sentence))
 
 
-def french_words(text: str | Sequence[str], what: str = "forced French sentence") -> list[str]:
-    """A forced target or prefix -> French tokens as the training data was tokenised.
+def french_words(text: str | Sequence[str], what: str = "force") -> list[str]:
+    """A forced target (what="force") or prefix (what="prefix") -> French tokens as the training
+    data was tokenised.
 
     A string is tokenised; a sequence of words has each word tokenised (so "l'homme" becomes
-    "l'", "homme", as in training). ValueError over MAX_INPUT_CHARS or MAX_TARGET_TOKENS.
+    "l'", "homme", as in training). InputError over MAX_INPUT_CHARS or MAX_TARGET_TOKENS.
     """
     joined = text if isinstance(text, str) else " ".join(text)
     _check_chars(joined, what)
     words = tokenize_fr(text) if isinstance(text, str) else [p for w in text for p in tokenize_fr(w)]
     if len(words) > MAX_TARGET_TOKENS:
-        raise ValueError(f"the {what} has {len(words)} words; the limit is {MAX_TARGET_TOKENS}")
+        raise InputError(f"too_many_words_{what}",
+                         f"the {TEXT_NAMES[what]} has {len(words)} words; the limit is {MAX_TARGET_TOKENS}",
+                         words=len(words), limit=MAX_TARGET_TOKENS)
     return words
 
 
@@ -193,14 +215,16 @@ def forced_tokens(vocab: Vocab, words: Sequence[str]) -> tuple[list[int], list[s
 
 
 def allowed_mask(src_len: int, blocked: Sequence[int]) -> np.ndarray:
-    """(S,) True where attention may look; ValueError for bad or all-blocking positions."""
+    """(S,) True where attention may look; InputError for bad or all-blocking positions."""
     bad = [i for i in blocked if not 0 <= i < src_len]
     if bad:
-        raise ValueError(f"cannot block positions {bad}: the sentence has positions 0..{src_len - 1}")
+        raise InputError("block_out_of_range",
+                         f"cannot block positions {bad}: the sentence has positions 0..{src_len - 1}",
+                         positions=", ".join(str(i + 1) for i in bad), words=src_len)
     allowed = np.ones(src_len, dtype=bool)
     allowed[list(blocked)] = False
     if not allowed.any():
-        raise ValueError("cannot block every source word: attention needs somewhere to look")
+        raise InputError("block_everything", "cannot block every source word: attention needs somewhere to look")
     return allowed
 
 
@@ -387,11 +411,11 @@ def trace_translation(
         raise ValueError(f"beam width must be a whole number >= 1, got {beam!r}")
     _check_penalty(length_penalty)
     if target is not None:
-        _check_chars(target, "forced French sentence")
-    prefix_words = french_words(prefix, "French prefix") if prefix is not None else []
+        _check_chars(target, "force")
+    prefix_words = french_words(prefix, "prefix") if prefix is not None else []
     target_words = french_words(target) if target is not None else None
     if target_words is not None and not target_words:
-        raise ValueError("the forced French sentence has no words")
+        raise InputError("force_no_words", "the forced French sentence has no words")
     src = prepare(bundle, sentence, blocked)
     vocab = bundle.tgt_vocab
     fd = fast_decoder(bundle)
@@ -411,8 +435,8 @@ def trace_translation(
     scored = sorted(((length_normalised(s.cum[n], len(s.path(n)), length_penalty), n) for n in results),
                     key=lambda x: -x[0])
     if not 0 <= hypothesis < len(scored):
-        raise ValueError(f"hypothesis {hypothesis} is out of range: beam search kept "
-                         f"{len(scored)} (0..{len(scored) - 1})")
+        raise InputError("hypothesis_out_of_range", f"hypothesis {hypothesis} is out of range: beam search kept "
+                         f"{len(scored)} (0..{len(scored) - 1})", rank=hypothesis + 1, kept=len(scored))
     tree = BeamTree(
         beam=beam, length_penalty=length_penalty,
         nodes=tuple(BeamNode(i, s.parent[i], s.where[i][0], tok, s.token[i], s.logp[i], s.cum[i], s.status[i])

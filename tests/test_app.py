@@ -316,7 +316,7 @@ def test_language_switch_renders_the_page_in_korean(app):
     assert KO("figures.topk_title") in titles and KO("figures.states_title") in titles
 
 
-@pytest.mark.parametrize("text, key", [("", "app.empty_input"), ("    ", "app.empty_input")])
+@pytest.mark.parametrize("text, key", [("", "refusals.no_english_word"), ("    ", "refusals.no_english_word")])
 def test_core_refusals_are_said_in_korean(link, text, key):
     at = link(lang="ko", sentence=text or " ")
     assert KO(key) in [i.value for i in at.info]
@@ -324,7 +324,7 @@ def test_core_refusals_are_said_in_korean(link, text, key):
 
 def test_hiding_every_word_is_said_in_the_readers_language(link):
     at = link(lang="ko", sentence="I am cold.", hide="1,2,3,4")
-    assert KO("app.all_hidden") in [w.value for w in at.warning]
+    assert KO("refusals.block_everything") in [w.value for w in at.warning]
     assert "cannot block" not in texts(at)
 
 
@@ -387,7 +387,7 @@ def test_blocking_words_and_blocking_all_of_them(app):
     assert "Hidden from attention" in texts(app) and "`car`" in texts(app)
     app.sidebar.multiselect[0].set_value(list(app.sidebar.multiselect[0].options)).run()
     assert not app.exception
-    assert EN("app.all_hidden") in [w.value for w in app.warning]
+    assert EN("refusals.block_everything") in [w.value for w in app.warning]
 
 
 # ---------------------------------------------------------------- bad input never breaks the page
@@ -515,4 +515,4 @@ def test_forcing_too_many_french_words_is_said_in_the_readers_language(link):
     from attnviz.trace import MAX_TARGET_TOKENS
 
     at = link(lang="ko", force="mot " * (MAX_TARGET_TOKENS + 50))
-    assert KO("app.force_too_long", words=MAX_TARGET_TOKENS + 50, limit=MAX_TARGET_TOKENS) in [w.value for w in at.warning]
+    assert KO("refusals.too_many_words_force", words=MAX_TARGET_TOKENS + 50, limit=MAX_TARGET_TOKENS) in [w.value for w in at.warning]

@@ -100,3 +100,34 @@ def test_the_literal_scan_finds_english():
         assert [text for _, text in _literals_in_st_calls(sample)] == ["Play the steps"]
     finally:
         sample.unlink()
+
+
+def _refusals(tiny_bundle):
+    """One real InputError for each reason the core gives a person."""
+    from attnviz.trace import MAX_INPUT_CHARS, MAX_TARGET_TOKENS, InputError, trace_translation
+
+    long_fr = "mot " * (MAX_TARGET_TOKENS + 1)
+    calls = [dict(sentence=""), dict(sentence="a " * 60), dict(sentence="x" * (MAX_INPUT_CHARS + 1)),
+             dict(target="  "), dict(target=long_fr), dict(target="x" * (MAX_INPUT_CHARS + 1)),
+             dict(prefix=long_fr), dict(prefix="x" * (MAX_INPUT_CHARS + 1)),
+             dict(blocked=[0, 1, 2]), dict(blocked=[7]), dict(beam=2, hypothesis=9)]
+    errors = []
+    for kwargs in calls:
+        sentence = kwargs.pop("sentence", "The car.")
+        with pytest.raises(InputError) as e:
+            trace_translation(tiny_bundle, sentence, **kwargs)
+        errors.append(e.value)
+    return errors
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_refusal_of_the_core_is_said_in_every_language(tiny_bundle, lang):
+    """The page shows an InputError as refusals.<code> filled with its params: each must exist and fill."""
+    errors = _refusals(tiny_bundle)
+    codes = {e.code for e in errors}
+    assert codes == {k.split(".", 1)[1] for k in catalogue(LANGS[0]) if k.startswith("refusals.")}
+    m = messages(lang)
+    for e in errors:
+        text = m(f"refusals.{e.code}", **e.params)
+        assert "{" not in text and all(str(v) in text.replace(",", "") for v in e.params.values()
+                                       if isinstance(v, int)), (e.code, text)

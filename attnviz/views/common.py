@@ -16,10 +16,9 @@ import streamlit as st
 
 from .. import explain
 from ..checkpoint import Bundle, bundle_paths
-from ..i18n import messages
+from ..i18n import Messages, messages
 from ..state import Settings
-from ..text import tokenize_fr
-from ..trace import MAX_SOURCE_TOKENS, MAX_TARGET_TOKENS, Trace, trace_translation
+from ..trace import InputError, Trace, trace_translation
 
 MODELS_DIR = str(Path(__file__).resolve().parents[2] / "models")  # unless ATTNVIZ_MODELS_DIR names another
 TRACE_CACHE_ENTRIES = 512  # ~80 KiB each at 10 words: at most ~40 MB for a whole class's sentences
@@ -42,7 +41,7 @@ def load_report(key: tuple) -> tuple[dict[str, Bundle], tuple[str, ...]]:
     from ..checkpoint import load_all_report
 
     models, problems = load_all_report(key[0])
-    # The models (and torch, plotly, pandas) live as long as the server: move them out of the garbage
+    # The models (and plotly, pandas) live as long as the server: move them out of the garbage
     # collector's sight, so a full collection walks only what a script run left behind (this is what
     # makes runner.postScriptGC = false in .streamlit/config.toml safe and cheap; see there).
     gc.collect()
@@ -85,33 +84,21 @@ class Traces:
 
 
 def trace_or_warn(traces: Traces, s: Settings, scorer: str | None = None, **options) -> Trace | None:
-    """The trace for these settings, or None after saying, in plain words, why there is none.
-
-    The common reasons are checked here first, so the reader gets them in their own language; any
-    other refusal of the core is shown with its (English) reason.
-    """
-    m = messages(s.lang)
-    tokens = explain.source_tokens(s.sentence)
-    if not tokens:
-        st.info(m("app.empty_input"))
-        return None
-    if len(tokens) > MAX_SOURCE_TOKENS:
-        st.warning(m("app.too_long", words=len(tokens), limit=MAX_SOURCE_TOKENS))
-        return None
-    if s.hide and len(set(s.hide)) >= len(tokens) and (scorer or s.model) != "none":
-        st.warning(m("app.all_hidden"))
-        return None
-    if s.force.strip() and not (forced := tokenize_fr(s.force)):
-        st.warning(m("app.force_empty"))
-        return None
-    if s.force.strip() and len(forced) > MAX_TARGET_TOKENS:
-        st.warning(m("app.force_too_long", words=len(forced), limit=MAX_TARGET_TOKENS))
-        return None
+    """The trace for these settings, or None after saying, in the reader's language, why there is none."""
     try:
         return traces.get(s, scorer, **options)
-    except ValueError as e:  # the core's messages are written for people (in English)
-        st.warning(m("app.cannot_translate", reason=explain.md_escape(str(e))))
+    except ValueError as e:
+        say = st.info if getattr(e, "code", "") == "no_english_word" else st.warning  # nothing typed yet: no alarm
+        say(refusal(e, messages(s.lang)))
         return None
+
+
+def refusal(e: ValueError, m: Messages) -> str:
+    """Why the core refused: its InputError said in the reader's language (refusals.toml), any other
+    reason in the core's English words."""
+    if isinstance(e, InputError):
+        return m(f"refusals.{e.code}", **e.params)
+    return m("app.cannot_translate", reason=explain.md_escape(str(e)))
 
 
 def show_notes(s: Settings) -> None:

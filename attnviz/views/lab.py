@@ -17,8 +17,8 @@ from ..explain import code, md_escape
 from ..i18n import Messages, messages
 from ..state import Settings
 from ..text import detokenize_fr, tokenize_fr
-from ..trace import Trace
-from .common import Traces, load_models
+from ..trace import InputError, Trace
+from .common import Traces, load_models, refusal
 
 HISTORY = "lab_history"  # session state: the edits made, newest last, to undo
 MAX_HISTORY = 20
@@ -158,7 +158,7 @@ def draw_beam_tree(s: Settings, traces: Traces, trace: Trace) -> None:
         ranked = trace if penalty == getattr(trace.beam_tree, "length_penalty", "average") else \
             traces.get(s, length_penalty=penalty)
     except ValueError as e:
-        st.warning(m("app.cannot_translate", reason=md_escape(str(e))))
+        st.warning(refusal(e, m))
         return
     tree = ranked.beam_tree
     n = len(tree.ranked)
@@ -175,7 +175,7 @@ def draw_beam_tree(s: Settings, traces: Traces, trace: Trace) -> None:
     try:
         own = traces.get(s, length_penalty=penalty, hypothesis=k)
     except ValueError as e:
-        st.warning(m("app.cannot_translate", reason=md_escape(str(e))))
+        st.warning(refusal(e, m))
         return
     if own.tgt_tokens == trace.tgt_tokens:  # the translation shown above: its heatmap is there already
         st.caption(m("lab.hypothesis_same", rank=k + 1))
@@ -262,7 +262,7 @@ def draw_hide_effect(s: Settings, traces: Traces, trace: Trace) -> None:
         effect = _cached_effect(traces.key, trace.scorer, trace.source, tuple(trace.tgt_tokens),
                                 tuple(trace.blocked), trace)
     except ValueError as e:
-        st.info(m("lab.effect_none", reason=md_escape(str(e))))
+        st.info(refusal(e, m) if isinstance(e, InputError) else m("lab.effect_none", reason=md_escape(str(e))))
         return
     st.markdown(m("lab.effect_intro", n=trace.num_steps))
     left, right = st.container(), st.container()  # stacked: the Translate column is narrow on a laptop

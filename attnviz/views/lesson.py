@@ -16,9 +16,9 @@ from .. import lesson as script
 from ..explain import code, md_escape
 from ..i18n import Messages, messages
 from ..state import Settings
-from ..trace import Trace
+from ..trace import InputError, Trace
 from ..vocab import EOS
-from .common import Traces, show_figure
+from .common import Traces, refusal, show_figure
 
 STAGE = "stage"  # session key: the stage on screen, 1-based
 GUESSES = "lesson_guesses"  # session key: stage key -> the option the student picked
@@ -91,8 +91,8 @@ def draw(s: Settings, traces: Traces) -> None:
         st.caption(m("lesson.intro"))
     try:
         sc = screen(s, traces, stage)
-    except ValueError as e:  # the core's reasons are written for people
-        st.warning(m("lesson.cannot", reason=md_escape(str(e))))
+    except ValueError as e:
+        st.warning(refusal(e, m) if isinstance(e, InputError) else m("lesson.cannot", reason=md_escape(str(e))))
         return
     STAGES[stage.key](sc)
     right, made = tally(s, traces)
