@@ -118,6 +118,9 @@ def test_compare_view_has_a_panel_per_scorer_and_the_quality_section(app):
     table = app.dataframe[0].value
     assert table["model"].tolist() == [explain.scorer_label(s) for s in ("dot", "general", "concat", "none")]
     assert {"BLEU", "chrF", "AER"} <= set(table.columns)
+    assert not app.get("vega_lite_chart")  # the charts wait for their toggle (vega-embed is slow to boot)
+    app.toggle(key="quality_charts").set_value(True).run()
+    assert not app.exception, app.exception
     assert len(app.get("vega_lite_chart")) == 2  # BLEU by length, training curves
 
 

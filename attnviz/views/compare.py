@@ -48,6 +48,9 @@ def draw_quality(s: Settings, traces: Traces) -> None:
         name: st.column_config.TextColumn(help=help_[name]) for name in table.columns if name in help_})
     if not measured:
         st.info(m("explain.no_scores"))
+    if (bleu or curves) and not st.toggle(m("compare.show_charts"), key="quality_charts",
+                                           help=m("compare.show_charts_help")):
+        return  # vega-embed costs the browser ~100 ms to boot and draw: the charts come on request
     left, right = st.columns(2)
     if bleu:
         left.vega_lite_chart(bleu, theme=None, width="stretch")

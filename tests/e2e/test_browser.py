@@ -119,6 +119,7 @@ def test_readme_screenshots(chromium, serve):
     page.screenshot(path=str(docs / "step-by-step.png"))
 
     open_view(page, "Compare scorers")
+    page.locator(".st-key-quality_charts label").first.click()  # the quality charts wait for their toggle
     page.locator(".stVegaLiteChart, [data-testid='stVegaLiteChart']").first.wait_for(timeout=TIMEOUT_MS)
     page.wait_for_timeout(2000)
     page.screenshot(path=str(docs / "compare.png"))

@@ -165,6 +165,7 @@ def test_korean_renders_as_hangul_not_tofu(open_page):
 def test_nothing_leaves_the_server(open_page):
     page = open_page(f"?sentence={quote('Where is my car?')}&view=compare")
     page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(".st-key-quality_charts label").first.click()  # the Vega charts wait for their toggle
     page.locator(".stVegaLiteChart, [data-testid='stVegaLiteChart']").first.wait_for(timeout=TIMEOUT_MS)
     page.wait_for_timeout(1500)
     outside = [u for u in page.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))]
