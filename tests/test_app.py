@@ -1,7 +1,9 @@
 """The Streamlit page through streamlit.testing.v1.AppTest, pointed at the tiny fixture models."""
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,16 @@ def chart(at: AppTest, key: str):
 
 def keys(at: AppTest) -> list[str]:
     return [c.key for c in charts(at)]
+
+
+def bar_lists(at: AppTest) -> list[str]:
+    """The HTML bar lists on the page (figures/bars.py: scores and weights, next words), in page order."""
+    return [h.proto.body for h in at.get("html") if 'class="av-bars"' in h.proto.body]
+
+
+def bar_labels(page: str) -> list[str]:
+    """The row labels of a bar list, as the reader sees them."""
+    return [html.unescape(w) for w in re.findall(r"<tr[^>]*><th>(.*?)</th>", page)]
 
 
 def title(c) -> str:
@@ -137,7 +149,8 @@ def test_quality_table_has_no_none_and_formatted_counts(app):
 def test_step_view_plays_back_step_by_step(app):
     view(app, "steps")
     assert "**Step 1 of" in texts(app)
-    assert {"fill", "states", "scores", "context", "topk"} <= set(keys(app))
+    assert {"fill", "states", "context"} <= set(keys(app))
+    assert [EN("figures.scores_title") in b for b in bar_lists(app)] == [True, False]  # scores, then next words
     for caption in ("(1) Look.", "(2) Score.", "(3) Weigh and sum.", "Next word."):
         assert caption in texts(app)
     n = int(app.slider(key="step_slider").max)
@@ -158,9 +171,8 @@ def test_next_word_comes_after_the_three_steps(app):
     at = {key: next(i for i, v in enumerate(order) if v.startswith(head))
           for key, head in (("look", "**(1) Look"), ("score", "**(2) Score"), ("next", "**Next word"))}
     assert at["look"] < at["score"] < at["next"]
-    order = [k for k in keys(app) if k in ("fill", "states", "scores", "context", "topk")]
-    assert order[-1] == "topk"  # the top-k chart comes after the three steps' figures
-    assert title(chart(app, "topk")) == EN("figures.topk_title")
+    lists = bar_lists(app)  # the scores and weights, then the next words (HTML bar lists)
+    assert EN("figures.scores_title") in lists[0] and EN("figures.topk_title") in lists[-1]
 
 
 def test_play_shows_only_heatmap_and_topk_and_pause_stops(app):
@@ -169,7 +181,8 @@ def test_play_shows_only_heatmap_and_topk_and_pause_stops(app):
     click(app, "play")
     assert app.session_state["playing"] and app.session_state["step"] == 2  # first step at once
     assert app.button(key="play").label == EN("steps.pause")
-    assert sorted(keys(app)) == ["fill", "topk"]  # only the heatmap and the top-k while playing
+    assert keys(app) == ["fill"]  # only the heatmap and the next words while playing
+    assert len(bar_lists(app)) == 1 and EN("figures.topk_title") in bar_lists(app)[0]
     assert "(2) Score." not in texts(app)
     click(app, "play")
     assert not app.session_state["playing"] and app.button(key="play").label == EN("steps.play")
@@ -284,7 +297,7 @@ def test_presenter_mode_from_a_link(link):
     assert not at.sidebar.get("radio") and not at.get("text_input")
     assert at.button(key="exit_present")  # a visible way out
     assert "**Step 1 of" in texts(at)
-    assert {"fill", "states", "scores", "context", "topk"} <= set(keys(at))  # heatmap, three steps, top-k
+    assert {"fill", "states", "context"} <= set(keys(at)) and len(bar_lists(at)) == 2  # heatmap, steps, top-k
     click(at, "exit_present")
     assert at.title and at.sidebar.radio  # the full page is back
     assert "present" not in at.query_params
@@ -316,7 +329,7 @@ def test_language_switch_renders_the_page_in_korean(app):
     assert "5단계 중 1단계" in texts(app) or "단계 중 1단계" in texts(app)
     assert app.button(key="play").label == KO("steps.play")
     titles = [title(c) for c in charts(app)]
-    assert KO("figures.topk_title") in titles and KO("figures.states_title") in titles
+    assert KO("figures.states_title") in titles and KO("figures.topk_title") in bar_lists(app)[-1]
 
 
 @pytest.mark.parametrize("text, key", [("", "refusals.no_english_word"), ("    ", "refusals.no_english_word")])
@@ -369,8 +382,7 @@ def test_forced_capital_is_the_models_own_word(app):
     view(app, "steps")
     line = next(m.value for m in app.markdown if "**Step 1 of" in m.value)
     assert "preferred `je`" not in line and "preferred `Je`" not in line
-    topk = chart(app, "topk")
-    words = [w.lower() for w in spec(topk)["data"][0]["customdata"]]
+    words = [w.lower() for w in bar_labels(bar_lists(app)[-1])]
     assert len(words) == len(set(words))  # `je` and `Je` never as two bars
 
 

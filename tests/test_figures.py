@@ -1,7 +1,9 @@
 """Figure builders: hand-written Traces in, labelled figures and tidy frames out (no display)."""
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -122,17 +124,40 @@ def test_no_attention_has_no_heatmap():
 # ---------------------------------------------------------------- one decoder step
 
 
-def test_scores_and_weights_figure_shows_the_trace_numbers():
+def rows_of(page: str) -> list[tuple[str, list[str], bool]]:
+    """(label, numbers, highlighted) for each body row of a bar list (figures/bars.py)."""
+    body = page.split("<tbody>")[1]
+    out = []
+    for row in body.split("</tr>")[:-1]:
+        label = html.unescape(re.search(r"<th>(.*?)</th>", row).group(1))
+        out.append((label, re.findall(r'<td class="av-num">(.*?)</td>', row), 'class="av-top"' in row))
+    return out
+
+
+def test_scores_and_weights_list_shows_the_trace_numbers():
     tr, t = hand_trace(), 2
-    fig = valid(figures.scores_weights_figure(tr, t))
-    scores, weights = fig.data
-    np.testing.assert_allclose(scores.x, tr.scores[t])
-    np.testing.assert_allclose(weights.x, tr.weights[t])
-    assert list(fig.layout.yaxis.ticktext) == list(tr.src_tokens)
-    assert list(fig.layout.xaxis2.range) == [0, 1]
-    assert [a.text for a in fig.layout.annotations] == ["(2) raw scores", "(3a) softmax weights<br>(sum = 1)"]
+    page = figures.scores_weights_html(tr, t)
+    rows = rows_of(page)
+    assert [label for label, _, _ in rows] == list(tr.src_tokens)
+    assert [[float(x) for x in nums] for _, nums, _ in rows] == [
+        [round(float(s), 2), round(float(w), 2)] for s, w in zip(tr.scores[t], tr.weights[t])]
+    assert "(2) raw scores" in page and "(3a) softmax weights<br>(sum = 1)" in page
     top = int(np.argmax(tr.weights[t]))
-    assert weights.marker.color[top] == figures.HIGHLIGHT and scores.marker.color[top] == figures.HIGHLIGHT
+    assert [hi for _, _, hi in rows] == [i == top for i in range(len(rows))]
+    assert f"{tr.scores[t][top]:.3f}" in page  # the unrounded number, in the row's tooltip
+
+
+def test_a_bar_spans_its_value_on_the_axis_from_lo_to_hi():
+    page = figures.bar_table(["a", "b"], [figures.Column("c", [-2.0, 6.0], -2.0, 6.0)], [False, True])
+    bars = re.findall(r'class="av-bar" style="left:([\d.]+)%;width:([\d.]+)%', page)
+    assert bars == [("0.00", "25.00"), ("25.00", "75.00")]  # zero at 25 %: -2 goes left of it, 6 right
+    assert 'style="left:25.00%"' in page  # the zero line
+
+
+def test_bar_lists_escape_words_as_typed():
+    tr = hand_trace(src=("<b>x</b>", "&", "car", "."))
+    page = figures.scores_weights_html(tr, 0)
+    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
 
 
 def test_encoder_states_figure_is_one_row_per_source_word():
@@ -162,11 +187,11 @@ def test_topk_highlights_the_chosen_word_and_adds_a_forced_one():
     df = figures.topk_frame(forced, 2)
     assert df["word"].tolist()[-1] == "blanche" and df["chosen"].tolist() == [False, False, False, True]
     assert df["prob"].iloc[-1] == pytest.approx(forced.chosen_probs[2])
-    colors = valid(figures.topk_figure(forced, 2)).data[0].marker.color
-    assert colors[-1] == figures.HIGHLIGHT
+    rows = rows_of(figures.topk_html(forced, 2))
+    assert [hi for _, _, hi in rows] == [False, False, False, True] and rows[-1][0] == "blanche"
 
 
-@pytest.mark.parametrize("builder", [figures.scores_weights_figure, figures.context_figure])
+@pytest.mark.parametrize("builder", [figures.scores_weights_html, figures.context_figure])
 def test_step_builders_refuse_no_attention(builder):
     with pytest.raises(ValueError, match="no attention"):
         builder(hand_trace("none"), 0)
@@ -174,7 +199,7 @@ def test_step_builders_refuse_no_attention(builder):
 
 def test_every_builder_works_on_real_traces_of_every_scorer(tiny_bundle):
     tr = trace_translation(tiny_bundle, "The white car is fast.", max_len=6)
-    assert valid(figures.topk_figure(tr, 0)).data
+    assert rows_of(figures.topk_html(tr, 0))
     assert valid(figures.encoder_states_figure(tr)).data
     if tr.weights is None:
         return
@@ -252,11 +277,11 @@ def test_figures_speak_the_readers_language():
     fig = figures.attention_heatmap(tr, m=ko)
     assert fig["layout"]["xaxis"]["title"]["text"] == "영어 입력" and fig["layout"]["yaxis"]["title"]["text"] == "프랑스어 출력"
     assert "가중치" in fig["data"][0]["hovertemplate"] and "원점수" in fig["data"][0]["hovertemplate"]
-    assert valid(figures.topk_figure(tr, 0, m=ko)).layout.title.text == ko("figures.topk_title")
+    assert ko("figures.topk_title") in figures.topk_html(tr, 0, m=ko)
     states = valid(figures.encoder_states_figure(tr, m=ko))
     assert states.layout.title.text == ko("figures.states_title") and "%{x}" in states.data[0].hovertemplate
-    assert [a.text for a in valid(figures.scores_weights_figure(tr, 1, m=ko)).layout.annotations] == [
-        ko("figures.scores_title"), ko("figures.weights_title")]
+    page = figures.scores_weights_html(tr, 1, m=ko)
+    assert ko("figures.scores_title") in page and ko("figures.weights_title") in page
 
 
 def test_heatmap_has_fixed_margins_wide_enough_for_its_labels():

@@ -8,6 +8,7 @@ Letters: T output steps, S source words, H hidden size, K top next words.
 
 _base.py    colours, fonts, labels, titles, spec -> plotly / standalone HTML
 heatmap.py  the attention heatmap and one decoder step (states, scores, weights, context, next word)
+bars.py     one step's scores, weights and next words as HTML bar lists (drawn at once, not by Plotly)
 cards.py    measured quality, BLEU by length, training curves (from the model cards)
 lesson.py   the guided lesson's figures
 lab.py      what-if marks, gold alignments, the beam tree, the hide test
@@ -16,6 +17,7 @@ learn.py    attention while it was learned (training snapshots)
 
 from ._base import *  # noqa: F401,F403
 from .heatmap import *  # noqa: F401,F403
+from .bars import *  # noqa: F401,F403
 from .cards import *  # noqa: F401,F403
 from .lesson import *  # noqa: F401,F403
 from .lab import *  # noqa: F401,F403

@@ -10,7 +10,7 @@ import pandas as pd
 from ..explain import same_word
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import (BAR, BIG, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
+from ._base import (BIG, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
                     _has_attention, _safe, _title, _widest, src_labels, tgt_labels)
 
 # ---------------------------------------------------------------- attention heatmap
@@ -200,44 +200,6 @@ def _bar(y: list[int], values: np.ndarray, colors: list[str], labels: list[str],
                 hovertemplate="%{customdata}: " + name + " %{x:.3f}<extra></extra>")
 
 
-def scores_weights_figure(trace: Trace, t: int, *, m: Messages | None = None, big: bool = False,
-                          height: int | None = None) -> dict:
-    """Steps (2) and (3a) side by side, one row per English word: its raw score, then its softmax weight.
-
-    The word with the largest weight is drawn in red in both panels.
-    """
-    m = _en(m)
-    df = step_frame(trace, t)
-    top = int(df["weight"].idxmax())  # a blocked word has weight 0, so it is never the one
-    colors = [HIGHLIGHT if i == top else BAR for i in df["src_pos"]]
-    labels, rows = _safe(list(df["src"])), list(range(len(df)))
-    size = 13 * (BIG if big else 1)
-    gap = 0.06
-    scores = df["score"].to_numpy()
-    lo, hi = min(float(scores.min()), 0.0), max(float(scores.max()), 0.0)
-    pad = 0.35 * ((hi - lo) or 1.0)  # room for a bar's number beside it, inside the panel
-    data = [_bar(rows, scores, colors, labels, m("figures.score_word"), ".2f", ("x", "y"), size,
-                 span=(hi - lo) * 1.6 or 1.0),
-            _bar(rows, df["weight"].to_numpy(), colors, labels, m("figures.weight"), ".2f", ("x2", "y"), size, span=1.0)]
-    titles = (m("figures.scores_title"), m("figures.weights_title"))
-    layout = dict(
-        font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
-        height=height or int(np.clip(140 + 26 * len(rows), 240, 900)),
-        margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 4.4), b=int(size * 4), autoexpand=False),
-        xaxis=dict(domain=[0, 0.5 - gap / 2], title=dict(text=m("figures.score_axis")), zeroline=True,
-                   range=[lo - 1.7 * pad if lo < 0 else lo, hi + pad if hi > 0 else hi],
-                   zerolinecolor="#888888", automargin=False),
-        xaxis2=dict(domain=[0.5 + gap / 2, 1], title=dict(text=m("figures.weight")), range=[0, 1],
-                    anchor="y", automargin=False),
-        yaxis=dict(tickmode="array", tickvals=rows, ticktext=labels, autorange="reversed", automargin=False,
-                   tickfont=dict(size=size, color=INK)),
-        annotations=[dict(text=text, x=x, xref="paper", y=1.0, yref="paper", yanchor="bottom", xanchor="center",
-                          showarrow=False, font=dict(size=size * 1.15, color=INK))
-                     for text, x in zip(titles, (0.25 - gap / 4, 0.75 + gap / 4))],
-    )
-    return dict(data=data, layout=layout)
-
-
 def topk_frame(trace: Trace, t: int) -> pd.DataFrame:
     """Step t's most probable next words; the chosen word is added if it is not among them.
 
@@ -250,26 +212,3 @@ def topk_frame(trace: Trace, t: int) -> pd.DataFrame:
         words.append(chosen)
         probs.append(float(trace.chosen_probs[t]))
     return pd.DataFrame({"word": words, "prob": probs, "chosen": [same_word(w, chosen) for w in words]})
-
-
-def topk_figure(trace: Trace, t: int, *, m: Messages | None = None, big: bool = False,
-                height: int | None = None) -> dict:
-    """The next-word probabilities at step t, the word actually written highlighted."""
-    m = _en(m)
-    df = topk_frame(trace, t)
-    labels = _safe(list(df["word"]))
-    rows = list(range(len(labels)))
-    size = 13 * (BIG if big else 1)
-    colors = [HIGHLIGHT if c else BAR for c in df["chosen"]]
-    layout = dict(
-        title=_title(m("figures.topk_title"), size * 1.15), font=dict(size=size, color=INK),
-        paper_bgcolor="#ffffff", height=height or int(np.clip(110 + 26 * len(rows), 220, 900)),
-        margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 3.2), b=int(size * 3.6),
-                    autoexpand=False),
-        xaxis=dict(title=dict(text=m("figures.probability")), range=[0, 1], zeroline=True,
-                   zerolinecolor="#888888", automargin=False),
-        yaxis=dict(tickmode="array", tickvals=rows, ticktext=labels, autorange="reversed", automargin=False,
-                   tickfont=dict(size=size, color=INK)),
-    )
-    return dict(data=[_bar(rows, df["prob"].to_numpy(), colors, labels, m("figures.probability"), ".2f",
-                           size=size, span=1.0)], layout=layout)

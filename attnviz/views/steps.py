@@ -99,7 +99,7 @@ def draw(s: Settings, traces: Traces) -> None:
 
 def draw_controls(m, n: int, playing: bool) -> None:
     ss = st.session_state
-    play, prev, nxt, slider = st.columns([1.2, 1.2, 1.2, 5], vertical_alignment="bottom")
+    play, prev, nxt, slider = st.columns([1, 1, 1, 3], vertical_alignment="bottom")  # labels fit at 150 %
     play.button(m("steps.pause") if playing else m("steps.play"), key="play", on_click=start_or_pause,
                 args=(n,), type="primary", width="stretch", help=m("steps.keys_help"))
     prev.button(m("steps.back"), key="prev", on_click=move, args=(-1, n), width="stretch")
@@ -123,16 +123,16 @@ def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
             if trace.weights is None:
                 st.markdown(text["look"])
             st.markdown(text["choose"])
-            show_figure(figures.topk_figure(trace, t, m=m, big=big), "topk")
+            st.html(figures.topk_html(trace, t, m=m, big=big))
         return
     if big:  # presenter mode: heatmap and the three steps on one 1920x1080 screen
         a, b, c = st.columns([5, 5, 3], gap="small")
         with a:
             draw_heatmap(s, trace, "fill", upto=t, height=PRESENT_ROW[0])
         with b:
-            show_figure(figures.scores_weights_figure(trace, t, m=m, big=big, height=PRESENT_ROW[0]), "scores")
+            st.html(figures.scores_weights_html(trace, t, m=m, big=big))
         with c:
-            show_figure(figures.topk_figure(trace, t, m=m, big=big, height=PRESENT_ROW[0]), "topk")
+            st.html(figures.topk_html(trace, t, m=m, big=big))
         d, e = st.columns(2, gap="small")
         with d:
             show_figure(figures.encoder_states_figure(trace, m=m, big=big, height=PRESENT_ROW[1]), "states")
@@ -148,10 +148,10 @@ def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
     st.markdown(f"{text['score']}\n\n{text['weigh']}")
     left, right = st.columns(2, gap="large")
     with left:
-        show_figure(figures.scores_weights_figure(trace, t, m=m), "scores")
+        st.html(figures.scores_weights_html(trace, t, m=m))  # bar lists: HTML, drawn at once (figures/bars.py)
     with right:
         show_figure(figures.context_figure(trace, t, m=m), "context")
     st.markdown(text["choose"])
     left, _ = st.columns([3, 2], gap="large")
     with left:
-        show_figure(figures.topk_figure(trace, t, m=m), "topk")
+        st.html(figures.topk_html(trace, t, m=m))

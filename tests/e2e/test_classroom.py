@@ -103,13 +103,15 @@ def test_pause_always_pauses_wherever_it_is_pressed_and_the_pace_is_steady(open_
 def test_presenter_mode_fits_a_1920x1080_screen(open_page, tmp_path):
     page = open_page(f"?sentence={quote('She reads a red book.')}&view=steps&step=3&present=1", 1920, 1080)
     wait_step(page, 3)
-    page.locator(".js-plotly-plot").nth(4).wait_for(timeout=TIMEOUT_MS)
+    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=TIMEOUT_MS)
+    page.locator(".av-bars").nth(1).wait_for(timeout=TIMEOUT_MS)
     page.wait_for_timeout(1000)
     assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator(
         "[data-testid=stSidebar]").is_visible()
     assert page.locator("h1").count() == 0  # no title block
     assert page.locator(".st-key-exit_present button:visible").is_visible()
-    bottoms = [b["y"] + b["height"] for b in (p.bounding_box() for p in page.locator(".js-plotly-plot").all())]
+    shown = page.locator(".js-plotly-plot").all() + page.locator(".av-bars").all()  # charts + bar lists
+    bottoms = [b["y"] + b["height"] for b in (p.bounding_box() for p in shown)]
     assert len(bottoms) >= 5 and max(bottoms) <= 1080, bottoms  # heatmap + three steps + top-k, no scrolling
     titles = page.locator(".js-plotly-plot .gtitle").all()
     for t in titles:  # no chart title cut off at the left or right
