@@ -93,12 +93,12 @@ def trace_or_warn(traces: Traces, s: Settings, scorer: str | None = None, **opti
         return None
 
 
-def refusal(e: ValueError, m: Messages) -> str:
+def refusal(e: ValueError, m: Messages, other: str = "app.cannot_translate") -> str:
     """Why the core refused: its InputError said in the reader's language (refusals.toml), any other
-    reason in the core's English words."""
+    reason in the core's English words inside the message `other` (a template with {reason})."""
     if isinstance(e, InputError):
         return m(f"refusals.{e.code}", **e.params)
-    return m("app.cannot_translate", reason=explain.md_escape(str(e)))
+    return m(other, reason=explain.md_escape(str(e)))
 
 
 def show_notes(s: Settings) -> None:

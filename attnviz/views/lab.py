@@ -17,7 +17,7 @@ from ..explain import code, md_escape
 from ..i18n import Messages, messages
 from ..state import Settings
 from ..text import detokenize_fr, tokenize_fr
-from ..trace import InputError, Trace
+from ..trace import Trace
 from .common import Traces, load_models, refusal
 
 HISTORY = "lab_history"  # session state: the edits made, newest last, to undo
@@ -262,7 +262,7 @@ def draw_hide_effect(s: Settings, traces: Traces, trace: Trace) -> None:
         effect = _cached_effect(traces.key, trace.scorer, trace.source, tuple(trace.tgt_tokens),
                                 tuple(trace.blocked), trace)
     except ValueError as e:
-        st.info(refusal(e, m) if isinstance(e, InputError) else m("lab.effect_none", reason=md_escape(str(e))))
+        st.info(refusal(e, m, "lab.effect_none"))
         return
     st.markdown(m("lab.effect_intro", n=trace.num_steps))
     left, right = st.container(), st.container()  # stacked: the Translate column is narrow on a laptop

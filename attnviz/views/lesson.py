@@ -16,7 +16,7 @@ from .. import lesson as script
 from ..explain import code, md_escape
 from ..i18n import Messages, messages
 from ..state import Settings
-from ..trace import InputError, Trace
+from ..trace import Trace
 from ..vocab import EOS
 from .common import Traces, refusal, show_figure
 
@@ -92,7 +92,7 @@ def draw(s: Settings, traces: Traces) -> None:
     try:
         sc = screen(s, traces, stage)
     except ValueError as e:
-        st.warning(refusal(e, m) if isinstance(e, InputError) else m("lesson.cannot", reason=md_escape(str(e))))
+        st.warning(refusal(e, m, "lesson.cannot"))
         return
     STAGES[stage.key](sc)
     right, made = tally(s, traces)
