@@ -15,7 +15,7 @@ import torch
 from .checkpoint import Bundle
 from .model import Encoded
 from .text import detokenize_fr
-from .trace import _NEVER_EMIT, TOP_K, InputError, Trace, default_max_len, forced_tokens, french_words, prepare, source_ids
+from .trace import _NEVER_EMIT, TOP_K, Trace, default_max_len, forced_target, prepare, source_ids
 from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID
 
 
@@ -144,10 +144,7 @@ def record(
 def forced_trace(bundle: Bundle, sentence: str, target: str) -> Trace:
     """Teacher-force the French `target` through the model's modules: trace_translation(target=...)'s
     record, computed by bundle.model (a live model in training, see Bundle.of_model)."""
-    words = french_words(target)
-    if not words:
-        raise InputError("force_no_words", "the forced French sentence has no words")
-    ids, shown = forced_tokens(bundle.tgt_vocab, words)
+    ids, shown = forced_target(bundle.tgt_vocab, target)
     return record(bundle, encoded_source(bundle, sentence), ids + [EOS_ID], "forced", tgt_words=shown)
 
 

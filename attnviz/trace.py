@@ -214,6 +214,15 @@ def forced_tokens(vocab: Vocab, words: Sequence[str]) -> tuple[list[int], list[s
     return ids, shown
 
 
+def forced_target(vocab: Vocab, target: str) -> tuple[list[int], list[str]]:
+    """A French sentence to force -> its ids and shown words (forced_tokens), without <eos>;
+    InputError when it is over the caps or has no words."""
+    words = french_words(target, "force")
+    if not words:
+        raise InputError("force_no_words", "the forced French sentence has no words")
+    return forced_tokens(vocab, words)
+
+
 def allowed_mask(src_len: int, blocked: Sequence[int]) -> np.ndarray:
     """(S,) True where attention may look; InputError for bad or all-blocking positions."""
     bad = [i for i in blocked if not 0 <= i < src_len]
@@ -410,19 +419,15 @@ def trace_translation(
     if not isinstance(beam, int) or beam < 1:
         raise ValueError(f"beam width must be a whole number >= 1, got {beam!r}")
     _check_penalty(length_penalty)
-    if target is not None:
-        _check_chars(target, "force")
     prefix_words = french_words(prefix, "prefix") if prefix is not None else []
-    target_words = french_words(target) if target is not None else None
-    if target_words is not None and not target_words:
-        raise InputError("force_no_words", "the forced French sentence has no words")
+    forced = forced_target(bundle.tgt_vocab, target) if target is not None else None
     src = prepare(bundle, sentence, blocked)
     vocab = bundle.tgt_vocab
     fd = fast_decoder(bundle)
     enc_out, dec_h0 = fd.encode(src.ids)  # (S, H), (1, H)
     keys = fd.keys(enc_out, src.allowed)
-    if target_words is not None:  # every word given, <eos> included
-        ids, shown = forced_tokens(vocab, target_words)
+    if forced is not None:  # every word given, <eos> included
+        ids, shown = forced
         s, results = _search(fd, keys, dec_h0, ids + [EOS_ID], 1, len(ids) + 1)
         return _trace_of(bundle, src, keys, s, results[0], "forced", shown + [EOS])
     prefix_ids, prefix_shown = forced_tokens(vocab, prefix_words)
