@@ -13,8 +13,8 @@ from typing import Iterator
 
 import torch
 
-from .text import normalize, tokenize_en, tokenize_fr
-from .vocab import BOS_ID, EOS_ID, PAD_ID, Vocab
+from .text import is_number, normalize, tokenize_en, tokenize_fr
+from .vocab import BOS_ID, EOS_ID, PAD_ID, UNK, Vocab
 
 TEST_PERCENT, VALID_PERCENT = 3, 2  # of distinct English sentences: ~3,500 test, ~2,300 valid
 
@@ -92,6 +92,27 @@ def references_by_source(pairs: list[Pair]) -> dict[str, list[str]]:
     for p in pairs:
         refs[p.en].append(p.fr)
     return dict(refs)
+
+
+def shared_names(pair: Pair) -> set[str]:
+    """Lowercased names and numbers written the same on both sides ("Tom", "Paris", "3"): the words
+    a translator should copy rather than translate."""
+    fr = {t.lower() for t in pair.tgt_tokens}
+    return {t.lower() for t in pair.src_tokens if (t[:1].isupper() or is_number(t)) and t.lower() in fr}
+
+
+def hide_shared_names(pairs: list[Pair], rate: float, rng: random.Random) -> list[Pair]:
+    """Copy practice: in a `rate` share of the pairs that have them, a shared name becomes <unk> on
+    both sides, so the model learns that an unknown source word is written as <unk> where attention
+    points at it, which the decoder then copies. (Numbers are <unk> always: no vocabulary has them.)"""
+    out = []
+    for p in pairs:
+        names = shared_names(p)
+        if names and rng.random() < rate:
+            hide = lambda toks: tuple(UNK if t.lower() in names else t for t in toks)  # noqa: E731
+            p = Pair(p.en, p.fr, hide(p.src_tokens), hide(p.tgt_tokens))
+        out.append(p)
+    return out
 
 
 def _pad(rows: list[list[int]]) -> torch.Tensor:

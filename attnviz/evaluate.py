@@ -16,6 +16,7 @@ from .alignment import DEFAULT_ALIGNMENTS, AlignedPair, alignment_error_rate, ar
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, bundle_paths, load_bundle, read_card, write_card
 from .config import DEFAULT_DATA, TrainConfig
 from .data import read_pairs, references_by_source, split_pairs
+from .everyday import DEFAULT_EVERYDAY, Item, evaluate_everyday, load_everyday, write_outputs
 from .text import LENGTH_BUCKETS, word_count
 from .torchdecode import greedy_batch
 from .trace import trace_translation
@@ -83,6 +84,30 @@ def evaluate_bundle(bundle: Bundle, refs_by_src: dict[str, list[str]], gold: lis
     return metrics
 
 
+def translate_everyday(bundle: Bundle, items: list[Item], beam: int, batch_size: int = 64) -> dict[str, list[str]]:
+    """Greedy (and beam) translations of the everyday sentences: {"greedy": [...], "beam": [...]}."""
+    sources = [it.en for it in items]
+    out = {"greedy": [h for i in range(0, len(sources), batch_size)
+                      for h in greedy_batch(bundle, sources[i:i + batch_size])]}
+    if beam > 1:
+        out["beam"] = [trace_translation(bundle, s, beam=beam).translation for s in sources]
+    return out
+
+
+def format_everyday_table(rows: list[tuple[str, dict]], beam: int) -> str:
+    head = (f"{'scorer':8} {'BLEU':>6} {'chrF':>6} {f'BLEU b{beam}':>8} {f'chrF b{beam}':>8} "
+            f"{'names+numbers kept':>19} {f'(b{beam})':>6}")
+    lines = [head, "-" * len(head)]
+    for scorer, e in rows:
+        lines.append(f"{scorer:8} {e['bleu_greedy']:>6.2f} {e['chrf_greedy']:>6.2f} {e.get('bleu_beam', 0):>8.2f} "
+                     f"{e.get('chrf_beam', 0):>8.2f} {e['names_numbers_kept_greedy']:>19.1%} "
+                     f"{e.get('names_numbers_kept_beam', 0):>6.1%}")
+    n = rows[0][1] if rows else {}
+    lines.append(f"({n.get('sentences', 0)} everyday sentences written by hand; names and numbers: the share of the "
+                 f"{n.get('sentences_with_names_numbers', 0)} sentences that have any whose names and numbers all came through)")
+    return "\n".join(lines)
+
+
 def format_table(rows: list[tuple[str, dict]], beam: int) -> str:
     head = f"{'scorer':8} {'BLEU':>6} {'chrF':>6} {f'BLEU b{beam}':>8} {'AER':>6} {'entropy':>8} " + " ".join(
         f"{name:>6}" for *_, name in LENGTH_BUCKETS)
@@ -108,6 +133,9 @@ def add_evaluate_args(p: argparse.ArgumentParser) -> None:
                    help="torch threads; 1 suits one-sentence beam search, and two runs can share 2 cores")
     p.add_argument("--only", help="comma-separated scorers to evaluate (default: every bundle)")
     p.add_argument("--no-write", action="store_true", help="print only; leave the model cards as they are")
+    p.add_argument("--everyday", default=str(DEFAULT_EVERYDAY), help="hand-written everyday test set ('' to skip)")
+    p.add_argument("--outputs", default="artifacts/everyday-outputs.tsv",
+                   help="where the everyday sentences' translations go, for a French reader to judge")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -122,24 +150,36 @@ def main(args: argparse.Namespace) -> int:
     if args.limit:
         refs = dict(sorted(refs.items())[: args.limit])
     gold = load_aligned_pairs(args.alignments)
-    rows = []
+    everyday = load_everyday(args.everyday) if args.everyday else []
+    rows, outputs = [], {}
     for path in paths:
         bundle = load_bundle(path)
         log.info("evaluating %s on %d test sentences", bundle.scorer, len(refs))
         metrics = evaluate_bundle(bundle, refs, gold, args.beam)
+        if everyday:
+            hyps = translate_everyday(bundle, everyday, args.beam)
+            metrics["everyday"] = evaluate_everyday(everyday, hyps["greedy"], hyps.get("beam"), bleu_chrf)
+            outputs.update({f"{bundle.scorer} {mode}": h for mode, h in hyps.items()})
         rows.append((bundle.scorer, metrics))
         if not args.no_write:
             card = read_card(path)
             card["metrics"] = metrics
             write_card(Path(path), card)
     print(format_table(rows, args.beam))
+    if everyday:
+        print()
+        print(format_everyday_table([(name, m["everyday"]) for name, m in rows], args.beam))
+        write_outputs(Path(args.outputs), everyday, outputs)
+        print(f"everyday translations for a French reader: {args.outputs}")
     if not args.no_write:  # the folder's table covers every card, also those evaluated by another run
         cards = [(p.stem, read_card(p).get("metrics")) for p in bundle_paths(args.models)]
-        write_models_readme(Path(args.models), format_table([c for c in cards if c[1]], args.beam), len(refs))
+        daily = [(name, m["everyday"]) for name, m in cards if m and "everyday" in m]
+        write_models_readme(Path(args.models), format_table([c for c in cards if c[1]], args.beam), len(refs),
+                            format_everyday_table(daily, args.beam) if daily else "")
     return 0
 
 
-def write_models_readme(models_dir: Path, table: str, sentences: int) -> None:
+def write_models_readme(models_dir: Path, table: str, sentences: int, everyday_table: str = "") -> None:
     """models/README.md: the human-readable model card that sits beside the bundles."""
     text = f"""# Bundled models
 
@@ -153,5 +193,11 @@ Measured on {sentences} held-out English sentences (all their French translation
 ```
 {table}
 ```
-"""
+""" + (f"""
+On the everyday sentences (`attnviz/resources/everyday_en_fr.tsv`, written by hand, none from Tatoeba):
+
+```
+{everyday_table}
+```
+""" if everyday_table else "")
     (models_dir / "README.md").write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .i18n import Messages, messages
-from .text import tokenize_en
+from .text import copyable, tokenize_en
 from .trace import MAX_SOURCE_TOKENS, Trace
 
 MAX_WORDS = min(30, MAX_SOURCE_TOKENS)  # the models learned from sentences of at most 30 words
@@ -124,10 +124,24 @@ def input_notes(trace: Trace, m: Messages | None = None) -> list[str]:
         notes.append(m("explain.blocked", words=", ".join(code(trace.src_tokens[i]) for i in trace.blocked)))
     if not trace.finished:
         notes.append(m("explain.unfinished", n=trace.num_steps))
-    unknown_fr = [tok for tok, known in zip(trace.tgt_tokens, trace.tgt_known) if not known]
+    unknown_fr = [tok for tok, known, pos in zip(trace.tgt_tokens, trace.tgt_known, trace.copied)
+                  if not known and pos < 0]
     if unknown_fr:
         notes.append(m("explain.unknown_forced", words=", ".join(code(w) for w in dict.fromkeys(unknown_fr))))
     return notes
+
+
+def copy_line(trace: Trace, m: Messages | None = None) -> str | None:
+    """What was copied through attention, or why nothing could be (no attention), or None."""
+    m = _en(m)
+    if trace.copied_steps:
+        words = ", ".join(f"{code(trace.tgt_tokens[t])} ({trace.weights[t][trace.copied[t]]:.2f})"
+                          for t in trace.copied_steps)
+        return m("explain.copy_line", words=words)
+    names = [tok for tok, known in zip(trace.src_tokens, trace.src_known) if copyable(tok, known)]
+    if trace.weights is None and names:
+        return m("explain.none_cannot_copy", words=", ".join(code(w) for w in dict.fromkeys(names)))
+    return None
 
 
 def is_forced(trace: Trace) -> bool:
@@ -197,18 +211,29 @@ def step_narration(trace: Trace, t: int, m: Messages | None = None) -> str:
         else:
             spread = [f"{code(src[i])} ({w[i]:.2f})" for i in [first, *rest] if w[i] >= 0.01]
             look = m("explain.spread", who=_subject(tok, m), words=", ".join(spread))
+    return f"{head} {_capital(look)} {_pick(trace, t, m)}"
+
+
+def _pick(trace: Trace, t: int, m: Messages) -> str:
+    """Why this word: forced, copied through attention, the model's best, or (beam) a kept runner-up."""
+    tok, p = trace.tgt_tokens[t], float(trace.chosen_probs[t])
     best_tok, best_p = trace.topk_tokens[t][0], float(trace.topk_probs[t][0])
-    forced = getattr(trace, "forced", None)
-    if trace.mode == "forced" or (forced is not None and t < len(forced) and forced[t]):
-        if same_word(best_tok, tok):
-            pick = m("explain.forced_same", word=code(tok), p=f"{p:.2f}")
-        else:
-            pick = m("explain.forced_other", word=code(tok), p=f"{p:.2f}", best=code(best_tok), best_p=f"{best_p:.2f}")
-    elif not same_word(best_tok, tok):
-        pick = m("explain.beam_kept", word=code(tok), p=f"{p:.2f}", best=code(best_tok), best_p=f"{best_p:.2f}")
-    else:
-        pick = m("explain.chose", word=code(tok), p=f"{p:.2f}")
-    return f"{head} {_capital(look)} {pick}"
+    values = {"word": code(tok), "p": f"{p:.2f}", "best": code(best_tok), "best_p": f"{best_p:.2f}"}
+    copied = trace.copied[t]
+    copy = m("explain.copied", w=f"{trace.weights[t][copied]:.2f}", **values) if copied >= 0 else ""
+    if t < len(trace.forced) and trace.forced[t]:
+        key = "explain.forced_same" if same_word(best_tok, tok) or copied >= 0 else "explain.forced_other"
+        return " ".join(filter(None, [m(key, **values), copy]))
+    if copied >= 0:
+        return copy
+    if same_word(best_tok, tok):
+        return m("explain.chose", **values)
+    if trace.mode == "beam":
+        return m("explain.beam_kept", **values)
+    # greedy and not the most likely word: that word was <unk>, and there was nothing to copy
+    if trace.weights is None:
+        return m("explain.no_copy_none", **values)
+    return m("explain.no_copy", looked=code(trace.src_tokens[int(np.argmax(trace.weights[t]))]), **values)
 
 
 def _softmax_terms(scores: np.ndarray, allowed: list[int], i: int, shown: int = 3) -> str:
@@ -253,6 +278,9 @@ def step_captions(trace: Trace, t: int, m: Messages | None = None) -> dict[str, 
 
 def _choose(trace: Trace, t: int, m: Messages) -> str:
     tok = trace.tgt_tokens[t]
+    if trace.copied[t] >= 0:
+        return m("explain.cap_choose_copy", word=code(tok), p=f"{float(trace.chosen_probs[t]):.2f}",
+                 w=f"{trace.weights[t][trace.copied[t]]:.2f}")
     key = "explain.cap_choose" if trace.weights is not None else "explain.cap_choose_none"
     others = [f"{code(w)} ({p:.2f})" for w, p in zip(trace.topk_tokens[t], trace.topk_probs[t])
               if not same_word(w, tok)][:2]

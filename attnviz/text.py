@@ -46,6 +46,17 @@ _NO_SPACE_BEFORE = {".", ",", ")", "...", "]", "%"}
 _NO_SPACE_AFTER = {"(", "[", "#"}
 
 
+def is_number(token: str) -> bool:
+    """A token with a digit in it ("3", "7", "12,50"): never in a vocabulary, always copied."""
+    return any(c.isdigit() for c in token)
+
+
+def copyable(token: str, known: bool) -> bool:
+    """A source word the decoder may copy when its best word is <unk>: one the model does not know,
+    a number, or a capitalised word (a name). A known lowercase word is never written in English."""
+    return not known or is_number(token) or token[:1].isupper()
+
+
 def normalize(text: str) -> str:
     """Unicode NFC, one kind of apostrophe/quote/space, no control characters, single spaces."""
     text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)

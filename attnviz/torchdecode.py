@@ -15,7 +15,8 @@ import torch
 from .checkpoint import Bundle
 from .model import Encoded
 from .text import detokenize_fr
-from .trace import _NEVER_EMIT, TOP_K, Trace, default_max_len, forced_target, prepare, source_ids
+from .trace import (_NEVER_EMIT, _NEVER_WRITTEN, TOP_K, Trace, copied_positions, copy_position, default_max_len,
+                    forced_target, prepare, source_ids)
 from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID
 
 
@@ -51,18 +52,37 @@ def _step_log_probs(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encod
     return bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
 
 
-def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed) -> tuple:
-    """One greedy decoder step: y (N, 1), h (1, N, H) -> next ids (N,), h."""
+def _copy_ok(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]]) -> torch.Tensor:
+    """(N,) True where a <unk> may be written at this step (trace.copy_position); weights (N, S) or None."""
+    if weights is None:
+        return torch.zeros(len(tokens), dtype=torch.bool)
+    return torch.tensor([copy_position(w[: len(tok)].numpy(), tok, i) >= 0
+                         for w, tok, i in zip(weights, tokens, ids)])
+
+
+def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed,
+               tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]]) -> tuple:
+    """One greedy decoder step: y (N, 1), h (1, N, H) -> next ids (N,), h, weights (N, S) or None.
+    The best word is <unk> only where it can be copied; elsewhere the best word the model can write."""
     dec = bundle.model.decoder(y, h, enc, allowed)
-    return bundle.model.decoder.best_next(dec.att_h[:, -1], _NEVER_EMIT), dec.last_h
+    att_h = dec.att_h[:, -1]  # (N, E)
+    best = bundle.model.decoder.best_next(att_h, _NEVER_WRITTEN)  # (N,)
+    if dec.weights is not None and bool((best == UNK_ID).any()):
+        writable = bundle.model.decoder.best_next(att_h, _NEVER_EMIT)  # (N,)
+        keep = (best == UNK_ID) & _copy_ok(dec.weights[:, -1], tokens, ids)
+        best = torch.where((best == UNK_ID) & ~keep, writable, best)
+    elif dec.weights is None:
+        best = bundle.model.decoder.best_next(att_h, _NEVER_EMIT)
+    return best, dec.last_h, None if dec.weights is None else dec.weights[:, -1]
 
 
 @torch.inference_mode()
-def greedy_ids(bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int) -> list[int]:
+def greedy_ids(bundle: Bundle, src: "Source", max_len: int) -> list[int]:
     """Reference greedy search through the model's modules: the best word until <eos> or max_len."""
+    enc, allowed = src.enc, src.allowed
     y, h, out = torch.tensor([[BOS_ID]]), enc.dec_h0, []
     for _ in range(max_len):
-        nxt, h = _step_best(bundle, y, h, enc, allowed)
+        nxt, h, _ = _step_best(bundle, y, h, enc, allowed, [src.tokens], [src.ids])
         nxt = int(nxt)
         out.append(nxt)
         if nxt == EOS_ID:
@@ -72,11 +92,10 @@ def greedy_ids(bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_l
 
 
 @torch.inference_mode()
-def beam_ids(
-    bundle: Bundle, enc: Encoded, allowed: torch.Tensor | None, max_len: int, beam: int
-) -> list[tuple[list[int], float]]:
+def beam_ids(bundle: Bundle, src: "Source", max_len: int, beam: int) -> list[tuple[list[int], float]]:
     """Reference beam search through the model's modules (the tests check the traced search against
     it); returns finished hypotheses (ids ending in <eos>, mean log-prob), best first."""
+    enc, allowed = src.enc, src.allowed
     hyps: list[tuple[list[int], float]] = [([], 0.0)]
     h = enc.dec_h0  # (1, N, H), one column per live hypothesis
     finished: list[tuple[list[int], float]] = []
@@ -84,8 +103,11 @@ def beam_ids(
         n = len(hyps)
         y = torch.tensor([[ids[-1] if ids else BOS_ID] for ids, _ in hyps])  # (N, 1)
         enc_n = Encoded(enc.enc_out.expand(n, -1, -1), enc.dec_h0, enc.src_mask.expand(n, -1))
-        logp, h_new = _step_log_probs(bundle, y, h, enc_n, None if allowed is None else allowed.expand(n, -1))
-        logp[:, _NEVER_EMIT] = float("-inf")
+        dec = bundle.model.decoder(y, h, enc_n, None if allowed is None else allowed.expand(n, -1))
+        logp, h_new = bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
+        logp[:, _NEVER_WRITTEN] = float("-inf")
+        no_copy = ~_copy_ok(None if dec.weights is None else dec.weights[:, -1], [src.tokens] * n, [src.ids] * n)
+        logp[no_copy, UNK_ID] = float("-inf")
         total = torch.tensor([s for _, s in hyps]).unsqueeze(1) + logp  # (N, V)
         top = torch.topk(total.flatten(), beam)
         live, rows = [], []
@@ -126,6 +148,9 @@ def record(
     vocab = bundle.tgt_vocab
     words = list(tgt_words) + [EOS] if tgt_words is not None else vocab.decode(tgt_ids)
     first = lambda t: None if t is None else _as_np(t[0])  # noqa: E731
+    forced = (mode == "forced",) * len(words)
+    copied = copied_positions(first(dec.weights), src.tokens, src.ids, tgt_ids, words, forced)
+    words = [src.tokens[pos] if pos >= 0 else w for w, pos in zip(words, copied)]
     return Trace(
         scorer=bundle.scorer, mode=mode, source=src.sentence,
         src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
@@ -137,7 +162,7 @@ def record(
         topk_probs=top.values.numpy().astype(np.float64),
         chosen_probs=probs[torch.arange(len(tgt_ids)), torch.tensor(tgt_ids)].numpy().astype(np.float64),
         blocked=src.blocked, alternatives=alternatives,
-        forced=(mode == "forced",) * len(words), stop_reason="eos" if words[-1:] == [EOS] else "length",
+        forced=forced, copied=copied, stop_reason="eos" if words[-1:] == [EOS] else "length",
     )
 
 @torch.inference_mode()
@@ -154,7 +179,8 @@ def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None =
 
     Each sentence must satisfy source_ids(); the batch shares one step loop until all emit <eos>.
     """
-    ids = [source_ids(bundle, s)[1] for s in sentences]
+    sources = [source_ids(bundle, s) for s in sentences]
+    tokens, ids = [t for t, _ in sources], [i for _, i in sources]
     width = max(len(i) for i in ids)
     src = torch.tensor([i + [PAD_ID] * (width - len(i)) for i in ids])  # (B, S)
     enc = bundle.model.encoder(src, torch.tensor([len(i) for i in ids]))
@@ -162,12 +188,22 @@ def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None =
     y, h = torch.full((len(ids), 1), BOS_ID), enc.dec_h0  # (B, 1), (1, B, H)
     out = torch.full((len(ids), int(limits.max())), PAD_ID)  # (B, max_len)
     done = torch.zeros(len(ids), dtype=torch.bool)
+    copies = torch.full(out.shape, -1)  # (B, max_len) where attention looked: the word a <unk> copies
     for t in range(out.size(1)):
-        nxt, h = _step_best(bundle, y, h, enc, None)  # (B,)
+        nxt, h, weights = _step_best(bundle, y, h, enc, None, tokens, ids)  # (B,), _, (B, S)
         out[:, t] = torch.where(done, PAD_ID, nxt)
+        if weights is not None:
+            copies[:, t] = weights.argmax(-1)
         done |= (nxt == EOS_ID) | (t + 1 >= limits)
         if done.all():
             break
         y = nxt.unsqueeze(1)
-    words = [bundle.tgt_vocab.decode(row[(row != PAD_ID) & (row != EOS_ID)].tolist()) for row in out]
-    return [detokenize_fr(w) for w in words]
+    return [detokenize_fr(_batch_words(bundle, row, pos, tok)) for row, pos, tok in zip(out, copies, tokens)]
+
+
+def _batch_words(bundle: Bundle, row: torch.Tensor, copies: torch.Tensor, src_tokens: Sequence[str]) -> list[str]:
+    """One sentence of greedy_batch: ids (max_len,) -> words, each <unk> as the English word it copies."""
+    keep = (row != PAD_ID) & (row != EOS_ID)
+    words = bundle.tgt_vocab.decode(row[keep].tolist())
+    return [src_tokens[pos] if tok == UNK_ID else w
+            for w, tok, pos in zip(words, row[keep].tolist(), copies[keep].tolist())]

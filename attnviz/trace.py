@@ -18,7 +18,7 @@ import numpy as np
 
 from .checkpoint import Bundle
 from .fastdecode import FastDecoder, Keys, Step, fast_decoder
-from .text import detokenize_fr, tokenize_en, tokenize_fr
+from .text import copyable, detokenize_fr, tokenize_en, tokenize_fr
 from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID, Vocab
 
 MAX_SOURCE_TOKENS = 50  # the models were trained on <= 30 tokens; beyond 50 attention is noise
@@ -26,7 +26,8 @@ MAX_INPUT_CHARS = 1000  # any text the core accepts (sentence, forced French, pr
 MAX_SOURCE_CHARS = MAX_TARGET_CHARS = MAX_INPUT_CHARS
 MAX_TARGET_TOKENS = 2 * MAX_SOURCE_TOKENS  # forced French or prefix; a forced pass costs memory per word
 TOP_K = 5
-_NEVER_EMIT = (PAD_ID, UNK_ID, BOS_ID)  # a translation never shows these
+_NEVER_EMIT = (PAD_ID, UNK_ID, BOS_ID)  # a model without attention never writes these
+_NEVER_WRITTEN = (PAD_ID, BOS_ID)  # with attention, <unk> may be written where it can be copied
 
 # Output length limit: max_len = ceil(LENGTH_RATIO * S) + LENGTH_SLACK steps, <eos> included.
 # Measured on ../shared/data/tatoeba-eng-fra/fra.txt (167,130 pairs, tokenised as in training): a
@@ -119,12 +120,24 @@ class Trace:
     stop_reason: str = ""  # "eos" | "length" (cut at max_len); "" -> from the last word
     beam_tree: BeamTree | None = None  # beam mode only
     hypothesis: int = 0  # beam: rank (0 = best) of the hypothesis this trace follows
+    copied: tuple[int, ...] = ()  # (T,) source position whose word this step copied, -1 if none; () -> none
 
     def __post_init__(self) -> None:
         if not self.forced:
             object.__setattr__(self, "forced", (self.mode == "forced",) * len(self.tgt_tokens))
         if not self.stop_reason:
             object.__setattr__(self, "stop_reason", "eos" if self.finished else "length")
+        if not self.copied:
+            object.__setattr__(self, "copied", (-1,) * len(self.tgt_tokens))
+
+    def model_ids(self, vocab: Vocab) -> list[int]:
+        """The ids the model wrote or was given: <unk> at every copied step."""
+        return [UNK_ID if pos >= 0 else i for i, pos in zip(vocab.encode(self.tgt_tokens), self.copied)]
+
+    @property
+    def copied_steps(self) -> list[int]:
+        """Output steps whose word was copied from the English through attention."""
+        return [t for t, pos in enumerate(self.copied) if pos >= 0]
 
     @property
     def num_steps(self) -> int:
@@ -223,6 +236,34 @@ def forced_target(vocab: Vocab, target: str) -> tuple[list[int], list[str]]:
     return forced_tokens(vocab, words)
 
 
+def copy_position(weights: np.ndarray | None, tokens: Sequence[str], ids: Sequence[int]) -> int:
+    """Where a <unk> written now copies from: the English word attention weighs most, when it is one
+    the model may copy (text.copyable: unknown, a number, a name); -1 otherwise, and without attention.
+
+    weights: (S,) this step's softmax weights (hidden positions have weight 0, so are never copied).
+    """
+    if weights is None:
+        return -1
+    pos = int(np.argmax(weights))
+    return pos if copyable(tokens[pos], ids[pos] != UNK_ID) else -1
+
+
+def copied_positions(
+    weights: np.ndarray | None, tokens: Sequence[str], ids: Sequence[int], tgt_ids: Sequence[int],
+    shown: Sequence[str], forced: Sequence[bool],
+) -> tuple[int, ...]:
+    """(T,) the source position each step copied, -1 if none. A decoded <unk> always copies (it is
+    written only where copy_position allows it); a forced <unk> word counts as copied when it is the
+    very English word attention points at. weights: (T, S) or None."""
+    out = []
+    for t, tok in enumerate(tgt_ids):
+        pos = copy_position(None if weights is None else weights[t], tokens, ids) if tok == UNK_ID else -1
+        if pos >= 0 and forced[t] and shown[t].casefold() != tokens[pos].casefold():
+            pos = -1
+        out.append(pos)
+    return tuple(out)
+
+
 def allowed_mask(src_len: int, blocked: Sequence[int]) -> np.ndarray:
     """(S,) True where attention may look; InputError for bad or all-blocking positions."""
     bad = [i for i in blocked if not 0 <= i < src_len]
@@ -307,7 +348,7 @@ class _Search:
 
 
 def _search(
-    fd: FastDecoder, keys: Keys, h0: np.ndarray, prefix: Sequence[int], beam: int, max_len: int
+    fd: FastDecoder, src: _Source, keys: Keys, h0: np.ndarray, prefix: Sequence[int], beam: int, max_len: int
 ) -> tuple[_Search, list[int]]:
     """Force `prefix`, then greedy (beam == 1) or beam search until <eos> or max_len steps.
 
@@ -321,7 +362,8 @@ def _search(
     for t in range(max_len):
         step = fd.step(y, h, keys)
         forcing = t < len(prefix)
-        tops = fd.top_words(step, TOP_K, 0 if forcing else beam, _NEVER_EMIT)
+        banned = _NEVER_EMIT if step.weights is None else _NEVER_WRITTEN
+        tops = fd.top_words(step, TOP_K, 0 if forcing else beam + 1, banned)
         s.steps.append((step, [top for top, _, _ in tops]))
         if forcing:  # one hypothesis
             tok = prefix[t]
@@ -333,7 +375,8 @@ def _search(
         cands = []  # (cumulative log-prob, node)
         for r, (_, sel, _) in enumerate(tops):
             base = s.cum[live[r]] if live[r] >= 0 else 0.0
-            for lp, tok in sel:
+            can_copy = step.weights is not None and copy_position(step.weights[r], src.tokens, src.ids) >= 0
+            for lp, tok in [c for c in sel if c[1] != UNK_ID or can_copy][:beam]:
                 cands.append((base + lp, s.add(live[r], tok, lp, base + lp, "pruned", (t, r))))
         cands.sort(key=lambda c: -c[0])  # stable: ties keep row, then rank order
         new_live = []
@@ -362,9 +405,9 @@ def _trace_of(
     path = s.path(node)
     shown = fast_decoder(bundle).words(bundle.tgt_vocab)  # id -> word
     ids = [s.token[n] for n in path]
-    words = list(prefix_shown[: len(path)]) + [shown[i] for i in ids[len(prefix_shown):]]
     steps = [s.steps[s.where[n][0]] for n in path]
     rows = [s.where[n][1] for n in path]
+    forced = [s.status[n] == "forced" for n in path]
 
     def gather(name: str) -> np.ndarray | None:
         parts = [getattr(st, name) for st, _ in steps]
@@ -374,17 +417,21 @@ def _trace_of(
 
     tops = [top[r] for (_, top), r in zip(steps, rows)]
     finished = ids[-1:] == [EOS_ID]
+    weights = gather("weights")
+    words = list(prefix_shown[: len(path)]) + [shown[i] for i in ids[len(prefix_shown):]]
+    copied = copied_positions(weights, src.tokens, src.ids, ids, words, forced)
+    words = [src.tokens[pos] if pos >= 0 else w for w, pos in zip(words, copied)]
     return Trace(
         scorer=bundle.scorer, mode=mode, source=src.sentence,
         src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
         tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in ids),
         translation=detokenize_fr(words[:-1] if finished else words),
         enc_out=keys.enc_out.astype(np.float64), dec_states=gather("dec_h"),
-        scores=gather("scores"), weights=gather("weights"), contexts=gather("context"),
+        scores=gather("scores"), weights=weights, contexts=gather("context"),
         topk_tokens=tuple(tuple(shown[i] for _, i in top) for top in tops),
         topk_probs=np.exp(np.array([[lp for lp, _ in top] for top in tops], dtype=np.float64)),
         chosen_probs=np.exp(np.array([s.logp[n] for n in path], dtype=np.float64)),
-        blocked=src.blocked, forced=tuple(s.status[n] == "forced" for n in path),
+        blocked=src.blocked, forced=tuple(forced), copied=copied,
         stop_reason="eos" if finished else "length", **extra,
     )
 
@@ -428,11 +475,11 @@ def trace_translation(
     keys = fd.keys(enc_out, src.allowed)
     if forced is not None:  # every word given, <eos> included
         ids, shown = forced
-        s, results = _search(fd, keys, dec_h0, ids + [EOS_ID], 1, len(ids) + 1)
+        s, results = _search(fd, src, keys, dec_h0, ids + [EOS_ID], 1, len(ids) + 1)
         return _trace_of(bundle, src, keys, s, results[0], "forced", shown + [EOS])
     prefix_ids, prefix_shown = forced_tokens(vocab, prefix_words)
     limit = max(max_len or default_max_len(len(src.ids)), len(prefix_ids) + 1)
-    s, results = _search(fd, keys, dec_h0, prefix_ids, beam, limit)
+    s, results = _search(fd, src, keys, dec_h0, prefix_ids, beam, limit)
     if beam == 1:
         if hypothesis != 0:
             raise ValueError("hypothesis picks a beam-search result; use beam > 1")
@@ -445,21 +492,33 @@ def trace_translation(
     tree = BeamTree(
         beam=beam, length_penalty=length_penalty,
         nodes=tuple(BeamNode(i, s.parent[i], s.where[i][0], tok, s.token[i], s.logp[i], s.cum[i], s.status[i])
-                    for i, tok in enumerate(_node_words(vocab, s, prefix_shown))),
+                    for i, tok in enumerate(_node_words(vocab, s, src, prefix_shown))),
         ranked=tuple(n for _, n in scored), ranked_scores=tuple(sc for sc, _ in scored),
     )
-    alts = tuple((detokenize_fr(_words(vocab, s, n, prefix_shown)), round(sc, 4)) for sc, n in scored)
+    alts = tuple((detokenize_fr(_words(vocab, s, src, n, prefix_shown)), round(sc, 4)) for sc, n in scored)
     return _trace_of(bundle, src, keys, s, scored[hypothesis][1], "beam", prefix_shown,
                      alternatives=alts, beam_tree=tree, hypothesis=hypothesis)
 
 
-def _node_words(vocab: Vocab, s: _Search, prefix_shown: Sequence[str]) -> list[str]:
-    return [prefix_shown[s.where[i][0]] if st == "forced" else vocab.decode([tok])[0]
-            for i, (tok, st) in enumerate(zip(s.token, s.status))]
+def _node_word(vocab: Vocab, s: _Search, src: _Source, node: int, prefix_shown: Sequence[str]) -> str:
+    """The word a hypothesis node shows: the prefix word, the English word a <unk> copies, or the model's."""
+    t, row = s.where[node]
+    if s.status[node] == "forced":
+        return prefix_shown[t]
+    if s.token[node] == UNK_ID:
+        weights = s.steps[t][0].weights
+        pos = copy_position(None if weights is None else weights[row], src.tokens, src.ids)
+        if pos >= 0:
+            return src.tokens[pos]
+    return vocab.decode([s.token[node]])[0]
 
 
-def _words(vocab: Vocab, s: _Search, node: int, prefix_shown: Sequence[str]) -> list[str]:
+def _node_words(vocab: Vocab, s: _Search, src: _Source, prefix_shown: Sequence[str]) -> list[str]:
+    return [_node_word(vocab, s, src, i, prefix_shown) for i in range(len(s.token))]
+
+
+def _words(vocab: Vocab, s: _Search, src: _Source, node: int, prefix_shown: Sequence[str]) -> list[str]:
     """A hypothesis's words without <eos>."""
-    ids = [s.token[n] for n in s.path(node)]
-    words = list(prefix_shown[: len(ids)]) + vocab.decode(ids[len(prefix_shown):])
-    return words[:-1] if ids[-1:] == [EOS_ID] else words
+    path = s.path(node)
+    words = [_node_word(vocab, s, src, n, prefix_shown) for n in path]
+    return words[:-1] if s.token[path[-1]] == EOS_ID else words

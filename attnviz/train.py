@@ -19,7 +19,7 @@ from tqdm import tqdm
 from .attention import SCORERS
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
 from .config import ModelConfig, TrainConfig
-from .data import Pair, batches, read_pairs, split_pairs
+from .data import Pair, batches, hide_shared_names, read_pairs, split_pairs
 from .model import Seq2Seq
 from .snapshots import Recorder
 from .vocab import Vocab
@@ -101,6 +101,7 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         recorder.maybe_record(step)  # step 0: the untrained model's attention
     tokens_per_epoch = sum(len(p.tgt_tokens) + 1 for p in train_pairs)
     started = time.monotonic() - sum(h["seconds"] for h in history)
+    recent: list[dict] = []  # the last cfg.average_last epochs' weights, for checkpoint averaging
     model.train()
     for epoch in range(start_epoch, cfg.epochs + 1):
         if stale >= cfg.patience or (time.monotonic() - started) / 60 >= cfg.max_minutes:
@@ -108,7 +109,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         t0, seen, loss_sum = time.monotonic(), 0, 0.0
         bar = tqdm(total=tokens_per_epoch, desc=f"{scorer} epoch {epoch}", unit="tok", unit_scale=True,
                    mininterval=5.0, smoothing=0.05)
-        for b in batches(train_pairs, src_vocab, tgt_vocab, cfg.batch_tokens, seed=cfg.seed + epoch):
+        practice = hide_shared_names(train_pairs, cfg.copy_practice, random.Random(cfg.seed + epoch))
+        for b in batches(practice, src_vocab, tgt_vocab, cfg.batch_tokens, seed=cfg.seed + epoch):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
                 loss = model(b.src, b.src_len, b.tgt_in, b.tgt_out)
             opt.zero_grad(set_to_none=True)
@@ -140,13 +142,36 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
             record = {"train_config": cfg.to_json(), "history": history, "best_valid_loss": round(best, 4),
                       "train_pairs": len(train_pairs), "metrics": {}}
             save_bundle(model, src_vocab, tgt_vocab, out, record)
+        recent = (recent + [{k: v.detach().clone() for k, v in model.state_dict().items()}])[-cfg.average_last:]
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
                     "scheduler": sched.state_dict(), "history": history, "best": best, "stale": stale,
                     "step": step, "best_step": best_step, "frames": recorder.frames},
                    resume_path)
+    if len(recent) > 1:
+        averaged = _save_if_better(model, recent, splits.valid, src_vocab, tgt_vocab, cfg, best, out, len(train_pairs))
+        if averaged is not None:
+            history.append(averaged)
+            best_step = step
     snapshots = recorder.finish(load_bundle(out.with_suffix(".json")), best_step)
     _record_full_history(out, history, snapshots)
     return out.with_suffix(".json")
+
+
+def _save_if_better(
+    model: Seq2Seq, recent: list[dict], valid_pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab,
+    cfg: TrainConfig, best: float, out: Path, train_pairs: int,
+) -> dict | None:
+    """Checkpoint averaging: the mean of the last epochs' weights replaces the bundle when its
+    validation loss is lower than the best single epoch's. Returns its history entry, or None."""
+    model.load_state_dict({k: torch.stack([r[k] for r in recent]).mean(0) for k in recent[0]})
+    valid = evaluate_loss(model, valid_pairs, src_vocab, tgt_vocab, cfg.batch_tokens)
+    log.info("average of the last %d epochs: valid %.3f (best single epoch %.3f)", len(recent), valid, best)
+    if valid >= best:
+        return None
+    entry = {"epoch": "average", "averaged_epochs": len(recent), "valid_loss": round(valid, 4), "seconds": 0.0}
+    save_bundle(model, src_vocab, tgt_vocab, out, {"train_config": cfg.to_json(), "best_valid_loss": round(valid, 4),
+                                                  "train_pairs": train_pairs, "metrics": {}})
+    return entry
 
 
 def _record_full_history(out: Path, history: list[dict], snapshots: dict) -> None:

@@ -23,6 +23,8 @@ def trace_to_json(trace: Trace) -> dict:
         "source_tokens": list(trace.src_tokens),
         "target_tokens": list(trace.tgt_tokens),
         "forced": list(trace.forced),  # per step: True where the word was given (--target, --prefix)
+        # per step: the 0-based source position whose word was copied through attention, or null
+        "copied": [pos if pos >= 0 else None for pos in trace.copied],
         "translation": trace.translation,
         "scores": as_list(trace.scores),
         "weights": as_list(trace.weights),
@@ -41,7 +43,8 @@ def format_trace(trace: Trace) -> str:
         if trace.weights is not None:
             s = int(trace.weights[t].argmax())
             looked = f"looked at {trace.src_tokens[s]!r} ({trace.weights[t, s]:.2f})"
-        lines.append(f"  {t + 1:>2}. {word:<14} p={trace.chosen_probs[t]:.2f}  {looked}")
+        copied = "  (copied)" if trace.copied[t] >= 0 else ""
+        lines.append(f"  {t + 1:>2}. {word:<14} p={trace.chosen_probs[t]:.2f}  {looked}{copied}")
     return "\n".join(lines)
 
 

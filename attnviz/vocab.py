@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from .text import is_number
+
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIALS = (PAD, UNK, BOS, EOS)
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = range(4)
@@ -40,12 +42,17 @@ class Vocab:
 
     @classmethod
     def build(cls, sentences: Iterable[list[str]], min_freq: int, max_size: int) -> "Vocab":
-        """Keep the `max_size` most frequent lowercase tokens seen at least `min_freq` times."""
+        """Keep the `max_size` most frequent lowercase tokens seen at least `min_freq` times.
+
+        Numbers are never kept: every number is <unk>, so the model learns to write <unk> where the
+        source has one, and the decoder copies it through attention (trace.py).
+        """
         counts, surface = Counter(), Counter()
         for sent in sentences:
             counts.update(t.lower() for t in sent)
             surface.update(sent[1:])  # sentence-initial capitals say nothing about case
-        kept = [t for t, n in counts.most_common(max_size - len(SPECIALS)) if n >= min_freq]
+        kept = [t for t, n in counts.most_common() if n >= min_freq and not is_number(t)]
+        kept = kept[: max_size - len(SPECIALS)]
         best: dict[str, tuple[int, str]] = {}
         for form, n in surface.items():
             key = form.lower()

@@ -20,13 +20,13 @@ def test_the_tree_agrees_with_the_reference_beam_search(tiny_bundle, sentence, b
     tree = t.beam_tree
     with torch.inference_mode():
         src = encoded_source(tiny_bundle, sentence)
-        reference = beam_ids(tiny_bundle, src.enc, None, default_max_len(len(src.ids)), beam)
+        reference = beam_ids(tiny_bundle, src, default_max_len(len(src.ids)), beam)
     got = [(tree.token_ids(n), score) for n, score in zip(tree.ranked, tree.ranked_scores)]
     assert [ids for ids, _ in got] == [ids for ids, _ in reference]
     np.testing.assert_allclose([s for _, s in got], [s for _, s in reference], atol=1e-5)
     # the winning path is the trace's words
     assert tree.winner == tree.ranked[0]
-    assert tree.token_ids(tree.winner) == tiny_bundle.tgt_vocab.encode(t.tgt_tokens)
+    assert tree.token_ids(tree.winner) == t.model_ids(tiny_bundle.tgt_vocab)
     assert t.alternatives[0][0] == t.translation and len(t.alternatives) == len(tree.ranked)
 
 
@@ -79,7 +79,7 @@ def test_each_hypothesis_has_its_own_trace(tiny_bundle):
         t = trace_translation(tiny_bundle, SENTENCES[2], beam=3, hypothesis=k)
         check_trace(t)
         assert t.hypothesis == k and t.beam_tree == tree and t.alternatives == best.alternatives
-        assert tiny_bundle.tgt_vocab.encode(t.tgt_tokens) == tree.token_ids(node)
+        assert t.model_ids(tiny_bundle.tgt_vocab) == tree.token_ids(node)
         assert t.translation == t.alternatives[k][0]
         np.testing.assert_allclose(np.log(t.chosen_probs), [tree.nodes[i].logp for i in tree.path(node)],
                                    atol=1e-6)

@@ -59,7 +59,7 @@ def test_weights_frame_is_tidy_and_matches_the_matrices():
     tr = hand_trace()
     df = figures.weights_frame(tr)
     assert len(df) == tr.num_steps * len(tr.src_tokens)
-    assert list(df.columns) == ["step", "src_pos", "tgt", "src", "weight", "score", "src_known", "blocked"]
+    assert list(df.columns) == ["step", "src_pos", "tgt", "src", "weight", "score", "src_known", "blocked", "copied"]
     row = df[(df.step == 1) & (df.src_pos == 2)].iloc[0]
     assert (row.tgt, row.src) == ("voiture", "car")
     assert row.weight == pytest.approx(tr.weights[1, 2]) and row.score == pytest.approx(tr.scores[1, 2])

@@ -59,7 +59,7 @@ def assert_same_record(a, b):
 def forced_pass(bundle, t):
     """The reference: one forced pass of the model's own torch modules over the trace's words."""
     src = ref.encoded_source(bundle, t.source, t.blocked)
-    return ref.record(bundle, src, bundle.tgt_vocab.encode(t.tgt_tokens), t.mode)
+    return ref.record(bundle, src, t.model_ids(bundle.tgt_vocab), t.mode)
 
 
 @pytest.mark.parametrize("sentence", SENTENCES)
@@ -68,8 +68,8 @@ def test_greedy_record_made_while_decoding_equals_a_forced_pass(tiny_bundle, sen
     check_trace(t)
     with torch.inference_mode():
         src = ref.encoded_source(tiny_bundle, sentence)
-        reference = ref.greedy_ids(tiny_bundle, src.enc, None, default_max_len(len(src.ids)))
-    assert tiny_bundle.tgt_vocab.encode(t.tgt_tokens) == reference  # the model's own greedy search
+        reference = ref.greedy_ids(tiny_bundle, src, default_max_len(len(src.ids)))
+    assert t.model_ids(tiny_bundle.tgt_vocab) == reference  # the model's own greedy search
     assert_same_record(t, forced_pass(tiny_bundle, t))
 
 
@@ -221,7 +221,7 @@ def test_bundled_models_decode_as_their_own_modules(beam):
             with torch.inference_mode():
                 src = ref.encoded_source(bundle, sentence)
                 limit = default_max_len(len(src.ids))
-                ids = (ref.greedy_ids(bundle, src.enc, None, limit) if beam == 1
-                       else ref.beam_ids(bundle, src.enc, None, limit, beam)[0][0])
-            assert bundle.tgt_vocab.encode(t.tgt_tokens) == ids, (bundle.scorer, sentence)
+                ids = (ref.greedy_ids(bundle, src, limit) if beam == 1
+                       else ref.beam_ids(bundle, src, limit, beam)[0][0])
+            assert t.model_ids(bundle.tgt_vocab) == ids, (bundle.scorer, sentence)
             assert_same_record(t, forced_pass(bundle, t))

@@ -7,7 +7,7 @@ import unicodedata
 
 from plotly.colors import diverging, sequential
 
-from ..explain import marked
+from ..explain import isolate, marked
 from ..i18n import Messages, messages
 from ..trace import Trace
 
@@ -23,6 +23,7 @@ def _scale(colors: list[str]) -> list[list]:
 WEIGHT_SCALE = _scale(sequential.Blues)  # one scale, 0 (white) to 1 (dark blue), for every attention picture
 STATE_SCALE = _scale(diverging.RdBu_r)  # hidden-state numbers: blue negative, red positive, white 0
 HIGHLIGHT = "#d62728"  # the current step / the chosen word
+COPY_INK = "#17becf"  # the cell a copied French word came from (dotted outline)
 BAR = "#9ecae1"
 INK = "#111111"  # labels: near-black on white, readable on a projector
 FONT = dict(size=15, color=INK)
@@ -47,8 +48,10 @@ def src_labels(trace: Trace) -> list[str]:
 
 
 def tgt_labels(trace: Trace) -> list[str]:
-    """French word labels: `mot*` when a forced word is not in the model's vocabulary."""
-    return [marked(tok, known) for tok, known in zip(trace.tgt_tokens, trace.tgt_known)]
+    """French word labels: `mot*` when a forced word is not in the model's vocabulary, `«Marie»` when
+    the word was copied from the English through attention."""
+    return [f"«{isolate(tok)}»" if pos >= 0 else marked(tok, known)
+            for tok, known, pos in zip(trace.tgt_tokens, trace.tgt_known, trace.copied)]
 
 
 def _safe(labels: list[str]) -> list[str]:

@@ -10,7 +10,8 @@ import pandas as pd
 from ..explain import same_word
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import (BIG, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
+from ..vocab import UNK
+from ._base import (BIG, COPY_INK, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
                     _has_attention, _safe, _title, _widest, src_labels, tgt_labels)
 
 # ---------------------------------------------------------------- attention heatmap
@@ -19,7 +20,8 @@ from ._base import (BIG, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, W
 def weights_frame(trace: Trace) -> pd.DataFrame:
     """One row per (output step, source word): weight, raw score and both words (tidy form of (T, S)).
 
-    Columns: step, src_pos, tgt, src, weight, score, src_known, blocked.
+    Columns: step, src_pos, tgt, src, weight, score, src_known, blocked, copied (the French word is
+    this English word, copied through attention).
     """
     _has_attention(trace)
     t_idx, s_idx = np.meshgrid(np.arange(trace.num_steps), np.arange(len(trace.src_tokens)), indexing="ij")
@@ -30,6 +32,7 @@ def weights_frame(trace: Trace) -> pd.DataFrame:
         "weight": trace.weights.ravel(), "score": trace.scores.ravel(),
         "src_known": [trace.src_known[s] for s in s_idx.ravel()],
         "blocked": [int(s) in trace.blocked for s in s_idx.ravel()],
+        "copied": [trace.copied[t] == s for t, s in zip(t_idx.ravel(), s_idx.ravel())],
     })
 
 
@@ -111,9 +114,13 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
                    zeroline=False, automargin=False, tickfont=dict(size=size, color=INK)),
         title=_title(html.escape(title), size * 1.1) if title else None,
     )
+    shown = range(shape[0] if upto is None else upto + 1)
+    layout["shapes"] = [dict(type="rect", x0=trace.copied[t] - 0.45, x1=trace.copied[t] + 0.45, y0=t - 0.45,
+                             y1=t + 0.45, line=dict(color=COPY_INK, width=3, dash="dot"))
+                        for t in trace.copied_steps if t in shown]  # where each copied word came from
     if upto is not None:
-        layout["shapes"] = [dict(type="rect", x0=-0.5, x1=shape[1] - 0.5, y0=upto - 0.5, y1=upto + 0.5,
-                                 line=dict(color=HIGHLIGHT, width=3))]
+        layout["shapes"].append(dict(type="rect", x0=-0.5, x1=shape[1] - 0.5, y0=upto - 0.5, y1=upto + 0.5,
+                                     line=dict(color=HIGHLIGHT, width=3)))
     return dict(data=[heat], layout=layout)
 
 
@@ -203,12 +210,15 @@ def _bar(y: list[int], values: np.ndarray, colors: list[str], labels: list[str],
 def topk_frame(trace: Trace, t: int) -> pd.DataFrame:
     """Step t's most probable next words; the chosen word is added if it is not among them.
 
-    Columns: word, prob, chosen. A forced `Je` is the model's `je` (one bar, not two).
+    Columns: word, prob, chosen. A forced `Je` is the model's `je` (one bar, not two); a copy is the
+    model's `<unk>`, shown as `<unk> → Marie`.
     """
     trace.check_step(t)
     chosen = trace.tgt_tokens[t]
     words, probs = list(trace.topk_tokens[t]), list(trace.topk_probs[t])
-    if not any(same_word(w, chosen) for w in words):  # a forced word the model did not rank in its top K
-        words.append(chosen)
-        probs.append(float(trace.chosen_probs[t]))
-    return pd.DataFrame({"word": words, "prob": probs, "chosen": [same_word(w, chosen) for w in words]})
+    copy = trace.copied[t] >= 0  # the model wrote <unk>, shown as the English word it copied
+    is_chosen = [w == UNK if copy else same_word(w, chosen) for w in words]
+    if not any(is_chosen):  # a forced word the model did not rank in its top K
+        words, probs, is_chosen = words + [UNK if copy else chosen], probs + [float(trace.chosen_probs[t])], is_chosen + [True]
+    words = [f"{UNK} → {chosen}" if copy and c else w for w, c in zip(words, is_chosen)]
+    return pd.DataFrame({"word": words, "prob": probs, "chosen": is_chosen})

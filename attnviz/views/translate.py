@@ -25,6 +25,7 @@ def draw(s: Settings, traces: Traces) -> None:
         st.markdown(explain.headline(trace, m))
         for note in explain.input_notes(trace, m):
             st.warning(note)
+        show_copies(trace, m)
         draw_heatmap(s, trace, "heatmap", height=PRESENTER_HEIGHT)
         return
     wide = len(trace.src_tokens) > WIDE_AFTER
@@ -34,6 +35,7 @@ def draw(s: Settings, traces: Traces) -> None:
             st.warning(note)
         st.markdown(f"**{m('translate.as_read')}** {explain.source_line(trace)}")
         st.markdown(explain.headline(trace, m))
+        show_copies(trace, m)
         lab.draw_main_heatmap(s, traces, trace)  # titled, named PNG/SVG, CSV/JSON/HTML exports
         st.caption(m("explain.heatmap_caption"))
         if trace.alternatives:
@@ -41,3 +43,9 @@ def draw(s: Settings, traces: Traces) -> None:
             lab.draw_beam_tree(s, traces, trace)  # the beam as a tree, length penalty, per-hypothesis heatmap
         lab.draw_panels(s, traces, trace)  # what if?, the hide test, human alignment
     right.markdown(m("explain.explainer_short"))  # beside the heatmap, or below it for a long sentence
+
+
+def show_copies(trace, m) -> None:
+    """The words copied through attention (or, without attention, the words it could not copy)."""
+    if (line := explain.copy_line(trace, m)) is not None:
+        st.info(line)

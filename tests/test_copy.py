@@ -1,0 +1,165 @@
+"""Copy through attention: where the model's best word is <unk>, it writes the English word attention
+weighs most, if that word may be copied (unknown, a number, a name); the model without attention never
+copies. The invariants hold in greedy, beam, prefix and forced decoding, in NumPy and in torch."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from attnviz import torchdecode as ref
+from attnviz.checkpoint import Bundle
+from attnviz.data import Pair, hide_shared_names, shared_names
+from attnviz.explain import step_narration
+from attnviz.translate import trace_to_json
+from attnviz.trace import default_max_len, trace_translation
+from attnviz.vocab import UNK, UNK_ID, Vocab
+from tiny_models import tiny_model
+
+COPYABLE = "Marie Lyon 3 Kenji"  # every word unknown to the tiny vocabulary, a name or a number
+KNOWN = "i see the car ."  # every word known and lowercase: nothing may be copied
+
+
+def _unk_loving(scorer: str) -> Bundle:
+    """A tiny model whose <unk> output row points where its attentional state always lies (a large
+    bias drives tanh near +1): <unk> is its best word at every step, by a margin, and the other words
+    keep distinct probabilities (no ties for beam search to break). Copy decides what is written."""
+    model, src_vocab, tgt_vocab = tiny_model(scorer)
+    with torch.no_grad():
+        model.decoder.combine.bias += 3.0  # att_h = tanh(W [h; c] + b) close to +1 in every dimension
+        model.decoder.out.head.weight[UNK_ID] = 0.6  # <unk> logit ≈ 0.6 · E, far above the others
+    return Bundle.of_model(model, src_vocab, tgt_vocab, {}, path=None)
+
+
+@pytest.fixture(scope="module", params=["dot", "general", "concat"])
+def copier(request) -> Bundle:
+    return _unk_loving(request.param)
+
+
+def check_copies(trace) -> None:
+    """The copy invariants of one trace."""
+    assert np.allclose(trace.weights.sum(-1), 1.0)
+    for t in trace.copied_steps:
+        pos = trace.copied[t]
+        assert pos == int(np.argmax(trace.weights[t]))  # the copied word is attention's argmax
+        assert trace.tgt_tokens[t] == trace.src_tokens[pos]
+    assert "<unk>" not in trace.tgt_tokens
+
+
+def test_greedy_copies_every_step_from_the_attention_argmax(copier):
+    trace = trace_translation(copier, COPYABLE)
+    assert trace.copied_steps == list(range(trace.num_steps))  # <unk> is always best, always copyable
+    check_copies(trace)
+    assert trace.translation.split() == [trace.src_tokens[p] for p in trace.copied]
+
+
+def test_json_says_which_steps_were_copied(copier):
+    trace = trace_translation(copier, COPYABLE)
+    record = trace_to_json(trace)
+    assert record["copied"] == list(trace.copied)
+    assert all(pos is not None for pos in record["copied"])
+
+
+def test_known_lowercase_words_are_never_copied(copier):
+    trace = trace_translation(copier, KNOWN)
+    assert trace.copied_steps == []
+    assert "<unk>" not in trace.tgt_tokens
+
+
+def test_without_attention_nothing_is_copied():
+    trace = trace_translation(_unk_loving("none"), COPYABLE)
+    assert trace.weights is None and trace.copied_steps == []
+    assert "<unk>" not in trace.tgt_tokens
+
+
+def test_numpy_greedy_equals_the_torch_modules(copier):
+    trace = trace_translation(copier, COPYABLE)
+    with torch.inference_mode():
+        src = ref.encoded_source(copier, COPYABLE)
+        ids = ref.greedy_ids(copier, src, default_max_len(len(src.ids)))
+        forced = ref.record(copier, src, trace.model_ids(copier.tgt_vocab), trace.mode)
+    assert trace.model_ids(copier.tgt_vocab) == ids
+    assert forced.tgt_tokens == trace.tgt_tokens and forced.copied == trace.copied
+    assert np.allclose(forced.weights, trace.weights, atol=1e-5)
+    assert ref.greedy_batch(copier, [COPYABLE, KNOWN]) == [trace.translation,
+                                                           trace_translation(copier, KNOWN).translation]
+
+
+@pytest.mark.parametrize("beam", [2, 3])
+def test_beam_search_copies_and_agrees_with_the_reference(copier, beam):
+    trace = trace_translation(copier, COPYABLE, beam=beam)
+    check_copies(trace)
+    copies = [n for n in trace.beam_tree.nodes if n.token_id == UNK_ID]
+    assert copies and all(n.token in COPYABLE.split() for n in copies)  # every <unk> hypothesis copies
+    with torch.inference_mode():
+        src = ref.encoded_source(copier, COPYABLE)
+        best_ids = ref.beam_ids(copier, src, default_max_len(len(src.ids)), beam)[0][0]
+    assert trace.beam_tree.token_ids(trace.beam_tree.winner) == best_ids
+    winner_words = [trace.beam_tree.nodes[n].token for n in trace.beam_tree.path(trace.beam_tree.winner)]
+    assert winner_words == list(trace.tgt_tokens)  # the tree shows the copied words too
+
+
+def test_prefix_then_copy(copier):
+    trace = trace_translation(copier, COPYABLE, prefix="le")
+    assert trace.forced[0] and trace.copied[0] == -1
+    assert trace.copied_steps == list(range(1, trace.num_steps))
+    check_copies(trace)
+
+
+def test_a_forced_unknown_word_counts_as_copied_only_where_attention_points_at_it(copier):
+    first = trace_translation(copier, COPYABLE).copied[0]
+    word = COPYABLE.split()[first]
+    other = next(w for w in COPYABLE.split() if w != word)
+    assert trace_translation(copier, COPYABLE, target=word).copied[0] == first
+    assert trace_translation(copier, COPYABLE, target=other).copied[0] == -1
+
+
+def test_narration_of_a_copy_names_the_word_and_its_weight(copier):
+    trace = trace_translation(copier, COPYABLE)
+    text = step_narration(trace, 0)
+    word = trace.tgt_tokens[0]
+    assert "copies" in text and f"`{word}`" in text and f"{trace.weights[0].max():.2f}" in text
+    assert "Beam search" not in text
+
+
+def test_greedy_narration_never_mentions_beam_search_when_unk_could_not_be_copied(copier):
+    trace = trace_translation(copier, KNOWN)
+    text = step_narration(trace, 0)  # <unk> was best but pointed at a known word: the next best was written
+    assert "Beam search" not in text and "nothing to copy" in text
+
+
+def test_numbers_are_never_in_a_vocabulary():
+    vocab = Vocab.build([["I", "have", "3", "cats", "and", "12,50", "euros"]] * 3, min_freq=1, max_size=100)
+    assert "3" not in vocab and "12,50" not in vocab and "cats" in vocab
+
+
+def test_copy_practice_hides_shared_names_on_both_sides():
+    pair = Pair("Julie lives in Lyon.", "Julie vit à Lyon.", ("Julie", "lives", "in", "Lyon", "."),
+                ("Julie", "vit", "à", "Lyon", "."))
+    assert shared_names(pair) == {"julie", "lyon"}
+    hidden = hide_shared_names([pair], 1.0, random.Random(0))[0]
+    assert hidden.src_tokens == (UNK, "lives", "in", UNK, ".") and hidden.tgt_tokens == (UNK, "vit", "à", UNK, ".")
+    assert hide_shared_names([pair], 0.0, random.Random(0))[0] == pair
+
+
+def test_the_heatmap_outlines_where_each_copy_came_from(copier):
+    from attnviz import figures
+
+    trace = trace_translation(copier, COPYABLE)
+    fig = figures.attention_heatmap(trace)
+    dotted = [(sh["x0"] + sh["x1"]) / 2 for sh in fig["layout"]["shapes"] if sh["line"].get("dash") == "dot"]
+    assert dotted == [pytest.approx(pos) for pos in trace.copied]
+    assert fig["layout"]["yaxis"]["ticktext"][0] == f"«{trace.tgt_tokens[0]}»"
+    top = figures.topk_frame(trace, 0)
+    assert top[top.chosen].word.tolist() == [f"<unk> → {trace.tgt_tokens[0]}"]
+    assert figures.weights_frame(trace).query("copied").src_pos.tolist() == list(trace.copied)
+
+
+def test_the_page_lists_copies_and_says_why_no_attention_cannot_copy(copier):
+    from attnviz.explain import copy_line
+
+    assert "Copied through attention" in copy_line(trace_translation(copier, COPYABLE))
+    assert copy_line(trace_translation(copier, KNOWN)) is None
+    assert "No attention, no copy" in copy_line(trace_translation(_unk_loving("none"), COPYABLE))
