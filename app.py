@@ -19,7 +19,8 @@ from attnviz import explain  # noqa: E402
 from attnviz.checkpoint import BundleError  # noqa: E402
 from attnviz.i18n import LANGS, messages  # noqa: E402
 from attnviz.state import Settings, to_query  # noqa: E402
-from attnviz.views import compare, controls, how, keys, learn, lesson, steps, translate  # noqa: E402
+from attnviz.views import classroom, compare, controls, how, keys, learn, lesson, steps, translate  # noqa: E402
+from attnviz.views import history, viewport  # noqa: E402
 from attnviz.views.common import Traces, load_report, models_key, show_notes  # noqa: E402
 
 ICON = str(Path(__file__).resolve().parent / "attnviz" / "resources" / "icon.png")  # local: works offline
@@ -44,6 +45,8 @@ def main() -> None:
         st.markdown(m("explain.explainer_short"))
         return
     traces = Traces(key, models)
+    if classroom.page(traces):  # a phone in a class (join=), the teacher's class screen (class=)
+        return
     default = default_settings(traces.cards)
     controls.init_from_url(list(models), default)
     lang, present = st.session_state.lang, bool(st.session_state.present)
@@ -57,12 +60,16 @@ def main() -> None:
     s = controls.settings()
     if share is not None:
         share.code(controls.page_link(s, default), language=None, wrap_lines=True)
-    st.query_params.from_dict(to_query(s, default))
+    controls.write_url(to_query(s, default))  # the address: the page's public state
     show_notes(s)
     for problem in problems:  # a bundle with a file missing or damaged: say which, show the others
         st.warning(m("app.bundle_problem", problem=explain.md_escape(problem)))
+    classroom.class_bar(s, traces)  # presenter mode: Start a class; with a class: Ask the class
     VIEWS[s.view](s, traces)
     keys.install(present)
+    viewport.install()  # the window's size, for figures that must fit one screen (presenter, long sentences)
+    history.install()  # Back / Forward: one history entry per place, none per guess
+    controls.remember_url()  # the address as this run leaves it: a different one next run is Back / Forward
 
 
 main()

@@ -98,10 +98,11 @@ def format_everyday_table(rows: list[tuple[str, dict]], beam: int) -> str:
     head = (f"{'scorer':8} {'BLEU':>6} {'chrF':>6} {f'BLEU b{beam}':>8} {f'chrF b{beam}':>8} "
             f"{'names+numbers kept':>19} {f'(b{beam})':>6}")
     lines = [head, "-" * len(head)]
+    num = lambda v, w, f: "-".rjust(w) if v is None else format(v, f">{w}{f}")  # noqa: E731
     for scorer, e in rows:
-        lines.append(f"{scorer:8} {e['bleu_greedy']:>6.2f} {e['chrf_greedy']:>6.2f} {e.get('bleu_beam', 0):>8.2f} "
-                     f"{e.get('chrf_beam', 0):>8.2f} {e['names_numbers_kept_greedy']:>19.1%} "
-                     f"{e.get('names_numbers_kept_beam', 0):>6.1%}")
+        lines.append(f"{scorer:8} {num(e['bleu_greedy'], 6, '.2f')} {num(e['chrf_greedy'], 6, '.2f')} "
+                     f"{num(e.get('bleu_beam'), 8, '.2f')} {num(e.get('chrf_beam'), 8, '.2f')} "
+                     f"{num(e['names_numbers_kept_greedy'], 19, '.1%')} {num(e.get('names_numbers_kept_beam'), 6, '.1%')}")
     n = rows[0][1] if rows else {}
     lines.append(f"({n.get('sentences', 0)} everyday sentences written by hand; names and numbers: the share of the "
                  f"{n.get('sentences_with_names_numbers', 0)} sentences that have any whose names and numbers all came through)")

@@ -21,13 +21,14 @@ MAX_WORDS = min(30, MAX_SOURCE_TOKENS)  # the models learned from sentences of a
 MAX_CHARS = 1000  # longer input is cut to this many characters, with a note (attnviz.state.cut_text)
 MOSTLY_UNKNOWN = 0.5  # above this share of unknown words the output is not headlined as a translation
 
-EXAMPLES = (  # English input for English->French models: the same in every page language
-    "I see the white car.",
-    "I am hungry.",  # "am" becomes "ai" (avoir faim): not word for word ("I am cold." came out "Je suis froid.")
-    "Where is my car?",
-    "She reads a red book.",
-    "I don't like cats.",
-    "We have to leave before it starts to rain.",
+EXAMPLES = (  # English input for English->French models, chosen for teaching (the same in every page language)
+    "I see the white car.",  # the adjective moves after its noun: attention crosses over
+    "I am hungry.",  # not word for word: "am" becomes "ai" (avoir faim)
+    "I don't like cats.",  # one English word, two French ones: ne ... pas
+    "Where is my car?",  # a question
+    "Kenji is 12 years old.",  # a name and a number the model cannot write: both copied through attention
+    "Julie lives in Lyon.",  # names copied, "in" becomes "à"
+    "We have to leave before it starts to rain.",  # a longer sentence, with a subjunctive
 )
 
 Note = tuple[str, dict]  # (message key, values): said in the reader's language by the page

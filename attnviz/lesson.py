@@ -7,6 +7,8 @@ words are in attnviz/messages/<lang>/lesson.toml. No Streamlit here.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -33,6 +35,7 @@ class Stage:
     hide: English positions hidden from attention (what-if stage).
     alternatives: other positions to hide, whose translations become the wrong answers.
     question: what the student predicts first: one of QUESTION_KINDS, or "" for no question.
+    baseline: also translate the sentence without attention (the copy stage: "none" cannot copy).
     """
 
     key: str
@@ -45,6 +48,7 @@ class Stage:
     hide: tuple[int, ...] = ()
     alternatives: tuple[tuple[int, ...], ...] = ()
     question: str = ""
+    baseline: bool = False
 
 
 # Sentences checked with `python -m attnviz translate "..." --json` against the bundled models
@@ -59,9 +63,12 @@ STAGES: tuple[Stage, ...] = (
     Stage("weigh", "I am very tired.", step=1, question="next_word"),
     # Je vois la voiture blanche.: voiture looks at car, blanche at white
     Stage("reorder", "I see the white car.", focus="blanche", adjective=3, noun=4, question="source"),
+    # Kenji a 12 ans.: Kenji and 12 are copied (weights 1.00 and 0.99); none cannot copy them
+    Stage("copy", "Kenji is 12 years old.", focus="Kenji", question="source", baseline=True),
     # hide red: Elle lit un livre.  hide reads: Elle a un livre rouge.
     Stage("hide", "She reads a red book.", hide=(3,), alternatives=((), (1,)), question="translation"),
-    # three different mistakes: general drops est, dot drops blanche, concat repeats la voiture
+    # Retraining changes the models' mistakes: the page compares each translation with the French a
+    # person writes (lesson.scorers.reference in the catalogue), never with a remembered output.
     Stage("scorers", "The white car is fast.", question="scorer"),
 )
 KEYS = tuple(st.key for st in STAGES)
@@ -210,6 +217,20 @@ def scorer_question(cards: Mapping[str, dict], metric: str = "bleu_greedy") -> Q
                     names.index(max(names, key=lambda n: values[n])))
 
 
+def normalise_translation(text: str) -> str:
+    """A French sentence as compared with a reference: case, spacing, the apostrophe's shape and the
+    final full stop do not count ("La voiture est rapide ." == "la voiture est rapide")."""
+    t = unicodedata.normalize("NFC", text).casefold().replace("\u2019", "'").replace("\u02bc", "'")
+    t = re.sub(r"\s+", " ", t).strip()
+    t = re.sub(r"\s*([.,;:!?'])\s*", r"\1", t)  # "rapide ." / "rapide." and "l' auto" / "l'auto" alike
+    return t.rstrip(".!… ")
+
+
+def same_translation(translation: str, reference: str) -> bool:
+    """Whether a model's translation says exactly the reference, once both are normalised."""
+    return bool(reference.strip()) and normalise_translation(translation) == normalise_translation(reference)
+
+
 # ---------------------------------------------------------------- numbers for the narration
 
 
@@ -306,6 +327,8 @@ def needs(stage: Stage, models: Sequence[str]) -> dict[str, Need]:
         out["attention"] = Need(attention_model(models))
     for i, hide in enumerate(stage.alternatives):
         out[f"alt{i}"] = Need(main, hide)
+    if stage.baseline and "none" in models:
+        out["none"] = Need("none")
     return out
 
 

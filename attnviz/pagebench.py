@@ -15,7 +15,8 @@ Printed for both apps, from the same run:
     script_finished ForwardMsg, and cross-talk: each session types sentences with its own marker word,
     and every page it gets back must name its own marker and no other session's;
   * server RSS with N sessions connected, and `--idle` seconds after they disconnect;
-  * with --browser: Playwright + /usr/bin/chromium, first load to heatmap visible and the browser time
+  * with --browser: Playwright + /usr/bin/chromium, first load to the sentence's words visible (first
+    paint) and to the heatmap visible, and the browser time
     of each interaction, from the click / Enter to the last change of the page (browser_measure).
 With --url it drives a server it did not start (e.g. deploy/serve's nginx): latency and cross-talk only.
 
@@ -185,7 +186,7 @@ def format_report(results: dict, sessions: int, idle: float, targets: bool = Tru
     ]
     browser_keys = [k for r in results.values() for k in r.get("browser", {})]
     for k in dict.fromkeys(browser_keys):
-        tgt = "<= 3000 ms" if k == "first load" else "<= 250 ms, <= 2.5x"
+        tgt = {"first load": "<= 3000 ms, <= 1.5x", "first paint": "<= 1.5x"}.get(k, "<= 250 ms, <= 2.5x")
         rows.append((f"browser: {k}", lambda r, k=k: fmt_ms(r.get("browser", {}).get(k)), tgt))
     w0 = max(len(r[0]) for r in rows) + 2
     cols = [max(len(n), *(len(f(results[n])) for _, f, _ in rows)) + 2 for n in names]
@@ -352,6 +353,7 @@ class Session:
         self.ws_url = url.replace("http://", "ws://", 1) + "/_stcore/stream"
         self.number = number
         self.query = query or {}
+        self.query_string = ""  # the address the page last wrote: sent with every rerun, as a browser does
         self.headers = headers or {}  # e.g. the affinity cookie of deploy/serve's nginx
         self.response_headers: dict = {}
         self.errors: list[str] = []  # exceptions shown on the page in the current run
@@ -374,7 +376,8 @@ class Session:
                                            open_timeout=RUN_TIMEOUT, ping_interval=None,
                                            additional_headers=self.headers or None)
         self.response_headers = dict(self.ws.response.headers) if self.ws.response else {}
-        return await self.rerun(query_string=urllib.parse.urlencode(self.query))
+        self.query_string = urllib.parse.urlencode(self.query)
+        return await self.rerun()
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -396,11 +399,12 @@ class Session:
             cs.widget_states.widgets.add().CopyFrom(trigger)
         return msg.SerializeToString()
 
-    async def rerun(self, trigger=None, fragment_id: str = "", query_string: str = "") -> RunResult:
-        """Send rerun_script; read ForwardMsgs until the run (after any st.rerun) has finished."""
+    async def rerun(self, trigger=None, fragment_id: str = "") -> RunResult:
+        """Send rerun_script with the address the page last wrote (as a browser does: the app tells
+        Back/Forward from its own writes by it); read ForwardMsgs until the run has finished."""
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
         t0 = time.perf_counter()
-        await self.ws.send(self._back_msg(trigger, fragment_id, query_string))
+        await self.ws.send(self._back_msg(trigger, fragment_id, self.query_string))
         texts: list[str] = []
         self.errors = []
         deadline = t0 + RUN_TIMEOUT
@@ -417,6 +421,8 @@ class Session:
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = msg.new_session.main_script_hash or self.page_hash
+            elif kind == "page_info_changed":  # the app wrote its address (st.query_params)
+                self.query_string = msg.page_info_changed.query_string
             elif kind == "delta":
                 self._delta(msg, texts)
             elif kind == "script_finished":
@@ -696,6 +702,10 @@ CHROMIUM = Path(os.environ.get("ATTNVIZ_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
 BROWSER_TIMEOUT_MS = 30_000
 HEATMAP_JS = "document.querySelector('.js-plotly-plot .heatmaplayer')"
+# The first useful paint: the page's words about the sentence (app.py: "As read" and the translation's
+# headline; the trivial app: its "English:" line), before or without any chart.
+FIRST_PAINT_JS = ("document.querySelector('[data-testid=stMain] [data-testid=stMarkdownContainer] h3, "
+                  "[data-testid=stMain] [data-testid=stMarkdownContainer] p > strong:first-child')")
 
 # Armed before an action: t0 is the browser's own timestamp of the click / Enter that starts it; the page
 # is updated at the last DOM change after t0, once Streamlit's root says the script is no longer running
@@ -787,15 +797,19 @@ def browser_measure(url: str, rounds: int = 5, loads: int = 3, log=print) -> dic
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            firsts = []
+            firsts, paints = [], []
             for _ in range(loads):
                 ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
                 page = ctx.new_page()
                 page.goto(link)
+                got = page.wait_for_function(f"() => {FIRST_PAINT_JS} ? performance.now() : false",
+                                             polling="raf", timeout=BROWSER_TIMEOUT_MS)
+                paints.append(got.json_value() / 1000)  # since navigation start
                 got = page.wait_for_function(f"() => {HEATMAP_JS} ? performance.now() : false",
                                              polling="raf", timeout=BROWSER_TIMEOUT_MS)
-                firsts.append(got.json_value() / 1000)  # since navigation start
+                firsts.append(got.json_value() / 1000)
                 ctx.close()
+            out["first paint"] = statistics.median(paints)
             out["first load"] = statistics.median(firsts)
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = ctx.new_page()
@@ -867,7 +881,9 @@ def main(args: argparse.Namespace) -> int:
     ratios = {k: app[k] / trivial[k] for k in app if trivial.get(k)}
     if ratios:
         print("browser time, app.py / trivial_app: " + ", ".join(f"{k} {v:.1f}x" for k, v in ratios.items())
-              + "   (target <= 2.5x)")
+              + "   (target: first paint and first load <= 1.5x, the rest <= 2.5x)")
+        if trivial.get("first load") and app.get("first paint"):  # the words against the trivial page's heatmap
+            print(f"app.py first paint / trivial_app first load: {app['first paint'] / trivial['first load']:.2f}x")
     for name, r in results.items():
         if r.get("replicas"):
             print(f"sessions per replica ({name}): " + ", ".join(f"{k} {v}" for k, v in sorted(r["replicas"].items())))

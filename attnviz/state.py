@@ -11,12 +11,16 @@ from typing import Mapping, Sequence
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .i18n import LANGS
+from .lesson import STAGES as LESSON_STAGES
 from .text import tokenize_en
 
 VIEWS = ("translate", "compare", "steps", "lesson", "learn", "how")
 MAX_BEAM = 8
 MAX_CHARS = 1000  # the text boxes hold at most this many characters; longer input is cut, with a note
-PARAMS = ("sentence", "model", "beam", "force", "prefix", "hide", "view", "step", "stage", "lang", "present")
+PARAMS = ("sentence", "model", "beam", "force", "prefix", "hide", "view", "step", "stage", "answers", "lang",
+          "present")
+ASKING = tuple(s.key for s in LESSON_STAGES if s.question)  # lesson stages whose guess a link can hold
+MAX_OPTION = 99  # a guess is a 1-based option number; no question has nearly this many
 
 Note = tuple[str, dict]
 
@@ -34,6 +38,7 @@ class Settings:
     view: str = "translate"
     step: int = 1  # output step, 1-based as the page counts
     stage: int = 1  # lesson stage, 1-based; the lesson clamps it to its length
+    answers: tuple[tuple[str, int], ...] = ()  # the lesson's guesses: (stage key, 0-based option), in stage order
     lang: str = LANGS[0]
     present: bool = False
     notes: tuple[Note, ...] = field(default=(), compare=False)
@@ -101,6 +106,11 @@ def parse_query(params: Mapping[str, object], models: Sequence[str], default: Se
             values["present"] = p["present"] in ("1", "true")
         else:
             bad("present", 0)
+    if "answers" in p:
+        answers, ok = parse_answers(p["answers"])
+        values["answers"] = answers
+        if not ok:
+            notes.append(("notes.bad_answers", {"value": p["answers"][:80]}))
     s = replace(default, **values)
     if "hide" in p:
         hide, ok = parse_hide(p["hide"], len(tokenize_en(s.sentence)))
@@ -135,6 +145,29 @@ def parse_hide(text: str, words: int) -> tuple[tuple[int, ...], bool]:
     return tuple(good), all(fits)
 
 
+def parse_answers(text: str) -> tuple[tuple[tuple[str, int], ...], bool]:
+    """`look:2,weigh:1` (stage key : 1-based option) -> ((stage key, 0-based option), ...) in stage order,
+    and whether every item was good. Unknown stages, stages without a question and bad numbers are
+    dropped; a stage named twice keeps its last guess."""
+    found: dict[str, int] = {}
+    ok = True
+    for item in (x.strip() for x in text.split(",")):
+        if not item:
+            continue
+        key, _, number = item.partition(":")
+        option = _int(number)
+        if key.strip() in ASKING and option is not None and 1 <= option <= MAX_OPTION:
+            found[key.strip()] = option - 1
+        else:
+            ok = False
+    return tuple((k, found[k]) for k in ASKING if k in found), ok
+
+
+def format_answers(answers: Sequence[tuple[str, int]]) -> str:
+    """The `answers` query value: `look:2,weigh:1` (1-based options, in the order given)."""
+    return ",".join(f"{key}:{option + 1}" for key, option in answers)
+
+
 def to_query(s: Settings, default: Settings) -> dict[str, str]:
     """The query parameters that reproduce `s`: only those that differ from `default`, in PARAMS order."""
     out: dict[str, str] = {}
@@ -146,6 +179,8 @@ def to_query(s: Settings, default: Settings) -> dict[str, str]:
             out[name] = ",".join(str(i + 1) for i in value)
         elif name == "present":
             out[name] = "1" if value else "0"
+        elif name == "answers":
+            out[name] = format_answers(value)
         else:
             out[name] = str(value)
     return out

@@ -145,13 +145,13 @@ def test_explainer_follows_the_three_steps_and_states_the_softmax():
     en, ko = messages("en"), messages("ko")
     text = en("explain.explainer_short")
     assert text.index("**looks**") < text.index("**score**") < text.index("**softmax weights**")
-    assert r"\alpha_i = \frac{\exp(e_i)}{\sum_j \exp(e_j)}" in text
+    assert r"\alpha_i = \dfrac{\exp(e_i)}{\sum_j \exp(e_j)}" in text  # \dfrac: full size, also inline
     assert "context vector" in text and "every" in text
     assert "final" in en("app.no_attention")
     ko_text = ko("explain.explainer_short")  # the same three steps, in the textbook's words
     assert ko_text.index("**살펴봅니다**") < ko_text.index("**매깁니다**") < ko_text.index("**소프트맥스 가중치**")
     assert "은닉 상태" in ko_text and "**문맥 벡터**" in ko_text
-    assert r"\alpha_i = \frac{\exp(e_i)}{\sum_j \exp(e_j)}" in ko_text
+    assert r"\alpha_i = \dfrac{\exp(e_i)}{\sum_j \exp(e_j)}" in ko_text
 
 
 def test_beam_alternatives_table():
@@ -210,7 +210,7 @@ def test_forced_output_is_headlined_as_forced_with_its_probability():
     p = float(np.prod(tr.chosen_probs))
     assert "Forced by you" in head and f"{p:.2g}" in head
     assert explain.headline(hand_trace()).startswith("### ")
-    assert "강제한" in explain.headline(tr, messages("ko"))
+    assert "강제로 넣은" in explain.headline(tr, messages("ko"))  # one form for forcing (issue 14 §5)
 
 
 def test_mostly_unknown_input_is_not_headlined_as_a_translation():

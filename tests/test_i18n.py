@@ -45,7 +45,8 @@ def test_korean_is_written_in_korean():
     ko = catalogue("ko")
     english_only = [k for k, v in ko.items() if not HANGUL.search(v) and len(re.findall(r"[A-Za-z]{4,}", v)) >= 2
                     and v == catalogue("en").get(k)]
-    allowed = {"explain.metric_bleu", "explain.metric_chrf", "explain.metric_aer", "explain.period"}
+    allowed = {"explain.metric_bleu", "explain.metric_chrf", "explain.metric_aer", "explain.period",
+               "lesson.scorers.reference"}  # French, the same in every language
     assert sorted(set(english_only) - allowed) == []
 
 
@@ -131,3 +132,107 @@ def test_every_refusal_of_the_core_is_said_in_every_language(tiny_bundle, lang):
         text = m(f"refusals.{e.code}", **e.params)
         assert "{" not in text and all(str(v) in text.replace(",", "") for v in e.params.values()
                                        if isinstance(v, int)), (e.code, text)
+
+
+# ---------------------------------------------------------------- every template, filled as the page fills it
+
+MARK = "⟦값⟧"  # a sample string value: where a value ends, the text around it is checked
+BATCHIM_PARTICLES = "은|는|이|가|을|를|과|와|으로|로"  # forms that depend on the word before: write 을(를), 은(는), …
+DUAL = r"은\(는\)|이\(가\)|을\(를\)|과\(와\)|\(으\)로"
+PLACEHOLDER_LEFT = re.compile(r"(?<![%\\\w^_{}])\{[A-Za-z_][A-Za-z0-9_]*(?:[:!][^{}]*)?\}")
+
+
+def own_fields(template: str) -> set[str]:
+    """The fields m() fills: not Plotly's %{x} hover fields, not LaTeX in a template shown verbatim."""
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", re.sub(r"%\{[^{}]*\}", "", template), flags=re.S)  # math
+    return {n for n in fields(text) if re.fullmatch(r"[A-Za-z_]\w*", n)}
+
+
+def sample_values(template: str) -> dict:
+    """A value for each field: numbers where the format asks for one (`:.2f`, `:,`), else a marked string."""
+    out = {}
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if not name or name not in own_fields(template):
+            continue
+        if spec and spec[-1] in "fe%":
+            out[name] = 0.87
+        elif spec and (spec[-1] in "dn" or "," in spec):
+            out[name] = 3480
+        else:
+            out[name] = MARK
+    return out
+
+
+def doubled_particles(text: str) -> list[str]:
+    """Particles that come twice where one is meant: 을(를)를, 는은, «…»가가, "지금까지 `je`까지"."""
+    found = []
+    found += re.findall(rf"(?:{DUAL})(?:{BATCHIM_PARTICLES}|의|에)(?![가-힣])", text)
+    found += re.findall(rf"{MARK}(?:{BATCHIM_PARTICLES})(?:{BATCHIM_PARTICLES})(?![가-힣])", text)
+    found += [m.group(0) for m in re.finditer(rf"(까지|부터|마다|에서|에게|처럼|보다)\s*[^\s]*{MARK}[»`*]*\1", text)]
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_template_fills_with_sample_values_and_leaves_no_placeholder(lang):
+    """m(key, **values) fills each field; a template without fields is shown as it is (so no {{ }} there)."""
+    problems = []
+    for key, template in catalogue(lang).items():
+        if not own_fields(template):
+            if "{{" in template or "}}" in template:
+                problems.append((key, "escaped braces in a template shown verbatim"))
+            continue
+        try:
+            text = messages(lang)(key, **sample_values(template))
+        except (KeyError, ValueError, IndexError) as e:
+            problems.append((key, f"does not fill: {e!r}"))
+            continue
+        if left := PLACEHOLDER_LEFT.findall(text):
+            problems.append((key, f"left unfilled: {left}"))
+        if lang == "ko" and (doubled := doubled_particles(text)):
+            problems.append((key, f"doubled particle: {doubled}"))
+    assert problems == []
+
+
+def test_no_korean_particle_is_fixed_after_a_value():
+    """A value's last sound is unknown (`je`, «… rapide.», 0.87), so the particle after it is written
+    both ways, 을(를), or the sentence is built so that none is needed (lesson.reveal.translation_wrong
+    used to say «{guess}»가)."""
+    hard = re.compile(rf"(?<!%)\{{[^{{}}]+\}}[»\"”'’*]*(?:{BATCHIM_PARTICLES})(?=[\s.,!?:;)]|$)")
+    found = {k: hard.findall(v) for k, v in catalogue("ko").items() if hard.search(v)}
+    assert found == {}
+
+
+def test_the_particle_checks_catch_what_they_are_for():
+    assert doubled_particles(f"{MARK}을(를)를 썼습니다")
+    assert doubled_particles(f"지금까지 `{MARK}`까지 썼습니다")
+    assert doubled_particles(f"{MARK}를을 보았습니다")
+    assert not doubled_particles(f"지금까지 쓴 프랑스어는 {MARK}입니다. {MARK}을(를) 썼습니다.")
+    assert PLACEHOLDER_LEFT.findall("확률 {p}를") and not PLACEHOLDER_LEFT.findall("%{x}번째 수, \\frac{a}{b}")
+
+
+def _message_calls() -> list[tuple[str, int, str, set[str] | None]]:
+    """Every m("area.key", ...) call in the package with a literal key: (file, line, key, names given,
+    or None when **values passes an unknown set)."""
+    out = []
+    for path in sorted((ROOT / "attnviz").rglob("*.py")) + [ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            first = node.args[0]
+            if name != "m" or not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                continue
+            given = None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
+            out.append((path.name, node.lineno, first.value, given))
+    return out
+
+
+def test_every_message_call_fills_all_of_its_templates_fields():
+    """A call that passes fewer values than its template has fields shows a raw {placeholder} (or
+    raises): each literal m("key", …) passes every field the template names."""
+    en = catalogue(LANGS[0])
+    calls = [c for c in _message_calls() if c[2] in en]
+    assert len(calls) > 50  # the scan finds the page's calls
+    missing = [(f, line, key, sorted(own_fields(en[key]) - given)) for f, line, key, given in calls
+               if given is not None and own_fields(en[key]) - given]
+    assert missing == []

@@ -33,7 +33,7 @@ def test_learning_figure_has_one_frame_per_recorded_step_and_starts_untrained():
     assert spec["frames"][-1]["data"][0]["z"] == snapshots()["frames"][-1]["weights"][0]
     assert [s["label"] for s in spec["layout"]["sliders"][0]["steps"]] == ["0", "10", "500"]
     assert spec["layout"]["xaxis"]["ticktext"] == EXAMPLE["src_tokens"]
-    assert spec["layout"]["yaxis"]["ticktext"] == ["je", "le", "vois", ".", "&lt;eos&gt;"]  # labels are escaped
+    assert spec["layout"]["yaxis"]["ticktext"] == ["Je", "le", "vois", ".", "&lt;eos&gt;"]  # as the reference; escaped
 
 
 def test_learning_figure_refuses_a_model_without_attention():

@@ -95,3 +95,35 @@ def test_share_url_keeps_the_host_and_drops_an_old_query():
 def test_markup_and_unicode_survive_the_round_trip():
     s = replace(DEFAULT, sentence="<b>x</b> & é 😀 ?=&#", force="« Bonjour » & co")
     assert parse_query(to_query(s, DEFAULT), MODELS, DEFAULT) == s
+
+
+# ---------------------------------------------------------------- the lesson's guesses: answers=
+
+
+def test_answers_round_trip_in_stage_order_with_1_based_options():
+    from attnviz.state import ASKING
+
+    s = Settings(sentence=DEFAULT.sentence, model="dot", view="lesson", stage=6, answers=(("look", 0), ("reorder", 3)))
+    q = to_query(s, DEFAULT)
+    assert q["answers"] == "look:1,reorder:4" and list(q) == [p for p in PARAMS if p in q]
+    assert parse_query(q, MODELS, DEFAULT) == s
+    assert parse_query({"answers": "reorder:4,look:1"}, MODELS, DEFAULT).answers == (("look", 0), ("reorder", 3))
+    assert "look" in ASKING and "plain" not in ASKING  # only stages that ask something take a guess
+
+
+@pytest.mark.parametrize("value, kept", [
+    ("look:0", ()), ("look:x", ()), ("look", ()), ("nowhere:2", ()), ("plain:1", ()),  # stage 1 asks nothing
+    ("look:2,look:-1", (("look", 1),)), ("look:2,,junk", (("look", 1),)), ("look:100", ()),
+    ("<script>:1", ()), ("look:" + "9" * 30, ()),
+])
+def test_junk_answers_are_ignored_with_a_note_never_an_error(value, kept):
+    s = parse_query({"answers": value}, MODELS, DEFAULT)
+    assert s.answers == kept
+    assert [k for k, _ in s.notes] == ["notes.bad_answers"]
+    for lang in LANGS:
+        assert "answers=" in messages(lang)(s.notes[0][0], **s.notes[0][1])
+
+
+def test_a_stage_named_twice_keeps_its_last_guess():
+    s = parse_query({"answers": "weigh:1,weigh:3"}, MODELS, DEFAULT)
+    assert s.answers == (("weigh", 2),) and not s.notes

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..text import LENGTH_BUCKETS
 from ..i18n import Messages
-from ._base import INK, SCORER_COLORS, _en
+from ._base import BIG, INK, SCORER_COLORS, _en
 
 # ---------------------------------------------------------------- model cards
 
@@ -102,16 +102,19 @@ def _model_color(cards: Mapping[str, dict], m: Messages) -> alt.Color:
         legend=alt.Legend(symbolType="stroke"))
 
 
-def _readable(chart: alt.Chart) -> alt.Chart:
-    """Dark, projector-sized labels instead of Vega's 10 px grey."""
-    return (chart.configure_axis(labelFontSize=14, titleFontSize=15, labelColor=INK, titleColor=INK)
-            .configure_legend(labelFontSize=14, titleFontSize=14, labelColor=INK, titleColor=INK)
-            .configure_title(fontSize=18, subtitleFontSize=14, color=INK, subtitleColor="#333333", anchor="start")
+def _readable(chart: alt.Chart, big: bool = False) -> alt.Chart:
+    """Dark, projector-sized labels instead of Vega's 10 px grey (presenter mode: BIG times larger)."""
+    k = BIG if big else 1
+    return (chart.configure_axis(labelFontSize=14 * k, titleFontSize=15 * k, labelColor=INK, titleColor=INK)
+            .configure_legend(labelFontSize=14 * k, titleFontSize=14 * k, labelColor=INK, titleColor=INK,
+                              symbolSize=100 * k)
+            .configure_title(fontSize=18 * k, subtitleFontSize=14 * k, color=INK, subtitleColor="#333333",
+                             anchor="start")
             .configure_view(strokeWidth=0))
 
 
-def bleu_by_length_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.Chart:
-    """BLEU by sentence length, one line per model, dashed for the no-attention baseline."""
+def bleu_by_length_chart(cards: Mapping[str, dict], m: Messages | None = None, big: bool = False) -> alt.Chart:
+    """BLEU by sentence length, one line per model, dashed for the no-attention baseline (big: presenter mode)."""
     m = _en(m)
     df = bleu_by_length_frame(cards)
     lengths = [name for *_, name in LENGTH_BUCKETS]
@@ -124,7 +127,7 @@ def bleu_by_length_chart(cards: Mapping[str, dict], m: Messages | None = None) -
         tooltip=[alt.Tooltip("model:N", title=m("figures.col_model")),
                  alt.Tooltip("length:O", title=m("figures.length_axis")),
                  alt.Tooltip("BLEU:Q", format=".1f")],
-    ).properties(height=320))
+    ).properties(height=320), big)
 
 
 def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.Chart:

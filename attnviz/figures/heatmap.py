@@ -12,7 +12,7 @@ from ..i18n import Messages
 from ..trace import Trace
 from ..vocab import UNK
 from ._base import (BIG, COPY_INK, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
-                    _has_attention, _safe, _title, _widest, src_labels, tgt_labels)
+                    _has_attention, _safe, _title, _widest, src_labels, text_px, tgt_labels)
 
 # ---------------------------------------------------------------- attention heatmap
 
@@ -44,10 +44,23 @@ def _heatmap_height(rows: int, big: bool = False) -> int:
     return int(np.clip(140 + (46 if big else 34) * rows, 280, 1000))
 
 
+heatmap_height = _heatmap_height  # public: views cap it to the window's height
+
+
 def _x_label_room(labels: list[str], size: float, angle: int) -> float:
     """Vertical room the x tick labels need at `angle` degrees."""
     wide = _widest(labels, size)
     return size * 1.5 if angle == 0 else 0.72 * wide + size if angle == -45 else wide + 8
+
+
+COLORBAR_PAD = 8  # pixels between the cells and the colour bar
+
+
+def _colorbar_room(title: str, size: float) -> int:
+    """Right margin that holds the colour bar, its tick labels ("0.75") and its title (e.g. "weight",
+    "가중치") whole: with the margin fixed (autoexpand off), anything wider would be clipped."""
+    bar = 18 + 4 + text_px("0.75", size * 0.9)  # thickness, tick, the widest tick label
+    return int(COLORBAR_PAD + max(bar, text_px(title, size)) + 12)
 
 
 def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None = None, *,
@@ -85,6 +98,7 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
         type="heatmap", z=z, zmin=0.0, zmax=1.0, colorscale=WEIGHT_SCALE, customdata=hover, hoverongaps=False,
         colorbar=dict(title=dict(text=m("figures.weight"), side="top"), tickvals=[0, 0.25, 0.5, 0.75, 1.0], thickness=18,
                       len=0.84, y=0.42, yanchor="middle",  # room above the bar for its title
+                      x=1.0, xanchor="left", xref="paper", xpad=COLORBAR_PAD,  # just right of the cells: see margin r
                       tickfont=dict(size=size * 0.9)),
         hovertemplate=(m("figures.hover_fr") + ": <b>%{customdata[0]}</b><br>" + m("figures.hover_en")
                        + ": <b>%{customdata[1]}</b><br>" + m("figures.weight") + ": %{z:.3f}<br>"
@@ -104,7 +118,7 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
     layout = dict(
         height=height or _heatmap_height(shape[0], big), font=dict(FONT, size=size), plot_bgcolor="#eeeeee",
         paper_bgcolor="#ffffff",
-        margin=dict(l=int(left), r=int(size * 2.4 + 40), t=int(top), b=10, autoexpand=False),  # r: the colour bar
+        margin=dict(l=int(left), r=_colorbar_room(m("figures.weight"), size), t=int(top), b=10, autoexpand=False),
         xaxis=dict(title=dict(text=m("figures.heat_x"), standoff=6), side="top", tickmode="array",
                    tickvals=list(range(shape[1])), ticktext=src, showgrid=False,
                    **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),  # unset: "auto"

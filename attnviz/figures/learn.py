@@ -5,10 +5,21 @@ import html
 from typing import Mapping
 
 from ..i18n import Messages
+from ..text import tokenize_fr
 from ._base import BIG, FONT, INK, WEIGHT_SCALE, _en, _safe, _title, _widest
 from .heatmap import _heatmap_height, _tick_angle, _x_label_room
 
+FRAME_MS = 800  # one training snapshot shown this long while playing
+
 # ---------------------------------------------------------------- attention while it was learned
+
+
+def reference_case(tokens: list[str], reference: str) -> list[str]:
+    """The French tokens written as the reference writes them (`La`, not one model's `la`): each model's
+    card stores its own vocabulary's spelling, and the same forced sentence must read the same."""
+    ref = tokenize_fr(reference)
+    return [r if i < len(ref) and (r := ref[i]).casefold() == tok.casefold() else tok for i, tok in enumerate(tokens)]
+
 
 
 def learning_figure(snapshots: Mapping, example: int, scorer: str, *, m: Messages | None = None,
@@ -29,7 +40,7 @@ def learning_figure(snapshots: Mapping, example: int, scorer: str, *, m: Message
     frames = [f for f in snapshots["frames"] if f["weights"][example] is not None]
     if not frames:
         raise ValueError(f"the {scorer!r} model recorded no attention")
-    src, tgt = _safe(ex["src_tokens"]), _safe(ex["tgt_tokens"])
+    src, tgt = _safe(ex["src_tokens"]), _safe(reference_case(ex["tgt_tokens"], ex.get("fr", "")))
     size = FONT["size"] * (BIG if big else 1)
     names = [f"{f['step']:,}" for f in frames]  # slider labels: training steps (optimiser updates)
 
@@ -38,7 +49,8 @@ def learning_figure(snapshots: Mapping, example: int, scorer: str, *, m: Message
                     showscale=False, xgap=1, ygap=1, hovertemplate="%{z:.3f}<extra></extra>")
 
     now = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
-    play = dict(now, frame=dict(duration=800, redraw=True), fromcurrent=True)
+    # from the first frame: "play all together" starts every model's animation at once, in step
+    play = dict(now, frame=dict(duration=FRAME_MS, redraw=True), fromcurrent=False)
     angle = _tick_angle(len(src))
     # as attention_heatmap: few words stand upright but may tilt in a narrow column; reserve the room
     room = max(_x_label_room(src, size, a) for a in (-45, -90)) if angle == 0 else _x_label_room(src, size, angle)
@@ -55,7 +67,9 @@ def learning_figure(snapshots: Mapping, example: int, scorer: str, *, m: Message
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top",
                           pad=dict(t=50), buttons=[dict(label=m("learn.play"), method="animate", args=[None, play])])],
         sliders=[dict(active=0, x=0.1, len=0.9, y=0, yanchor="top", pad=dict(t=40),
-                      currentvalue=dict(prefix=m("learn.slider_prefix"), font=dict(size=size)), font=dict(size=size * 0.75),
+                      # the step's name at the slider's right end: clear of the play button on its left
+                      currentvalue=dict(prefix=m("learn.slider_prefix"), xanchor="right", font=dict(size=size)),
+                      font=dict(size=size * 0.75),
                       steps=[dict(label=n, method="animate", args=[[n], now]) for n in names])],
     )
     return dict(data=[heat(frames[0])], layout=layout,

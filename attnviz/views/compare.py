@@ -7,9 +7,21 @@ from .. import explain, figures
 from ..i18n import messages
 from ..state import Settings
 from .common import Traces, trace_or_warn
+from . import viewport
 from .heatmap import draw_heatmap
 
 PANEL_CELL_TEXT_WORDS = 8  # half-width panels: in-cell numbers only for short sentences (hover has them)
+PRESENT_RESERVE = 112  # presenter mode: the view switch above the panels
+PANEL_CHROME = 135  # presenter mode: a panel's border, model name, translation and the gap below it
+
+
+def panel_height(s: Settings, models: int) -> int | None:
+    """Presenter mode: each heatmap as tall as lets every row of panels fit the window (two rows: 349 px at
+    1920x1080, 169 px at 1280x720); elsewhere None (from the number of French words)."""
+    if not s.present:
+        return None
+    rows = max(1, (models + 1) // 2)
+    return max(150, (viewport.size()[1] - PRESENT_RESERVE) // rows - PANEL_CHROME)
 
 
 def draw(s: Settings, traces: Traces) -> None:
@@ -18,11 +30,15 @@ def draw(s: Settings, traces: Traces) -> None:
     for row in range(0, len(names), 2):
         for col, scorer in zip(st.columns(2, gap="medium"), names[row:row + 2]):
             with col.container(border=True):
-                st.subheader(explain.scorer_label(scorer, m))
+                if s.present:  # the model's name on one short line: the heatmaps get the height
+                    st.markdown(f"**{explain.md_escape(explain.scorer_label(scorer, m))}**")
+                else:
+                    st.subheader(explain.scorer_label(scorer, m))
                 if (trace := trace_or_warn(traces, s, scorer)) is not None:
                     st.markdown(explain.headline(trace, m).replace("### ", "#### ", 1))
-                    draw_heatmap(s, trace, f"cmp-{scorer}",
-                                 cell_text=len(trace.src_tokens) <= PANEL_CELL_TEXT_WORDS)
+                    draw_heatmap(s, trace, f"cmp-{scorer}", height=panel_height(s, len(names)),
+                                 cell_text=len(trace.src_tokens) <= PANEL_CELL_TEXT_WORDS,
+                                 big=viewport.big_fonts(s.present))
     if not s.present:
         draw_quality(s, traces)
 

@@ -11,10 +11,12 @@ from .common import show_figure
 
 
 def draw_heatmap(s: Settings, trace: Trace, key: str, upto: int | None = None,
-                 height: int | None = None, cell_text: bool = True) -> None:
+                 height: int | None = None, cell_text: bool = True, big: bool | None = None) -> None:
+    """`big`: presenter-size fonts (default: in presenter mode)."""
     m = messages(s.lang)
     if trace.weights is None:
         st.info(m("app.no_attention"))
         return
-    spec = figures.attention_heatmap(trace, upto=upto, m=m, big=s.present, height=height, cell_text=cell_text)
+    big = s.present if big is None else big
+    spec = figures.attention_heatmap(trace, upto=upto, m=m, big=big, height=height, cell_text=cell_text)
     show_figure(spec, key)

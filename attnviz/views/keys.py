@@ -1,5 +1,5 @@
-"""Keyboard, crowded heatmap numbers and presenter-mode styling: a few lines of JavaScript and CSS,
-no extra component.
+"""Keyboard, crowded heatmap numbers, pointing at a word and presenter-mode styling: a few lines of
+JavaScript and CSS, no extra component.
 
 → / PageDown: next step, ← / PageUp: previous step (what a presentation clicker sends), space:
 play / pause. The script runs in the page itself (st.html with JavaScript allowed: our own constant
@@ -51,11 +51,69 @@ KEYS_JS = """
       if (crowded) labels.forEach((l) => { l.style.display = "none"; });
     }
   };
+  // Pointing on the projector: a click (or tap) on an English word of an attention heatmap outlines its
+  // column, on a French word its row; the same word again, or Escape, clears it. Kept per chart (by
+  // its key) and drawn again whenever the chart is redrawn (a step of playback, a resize).
+  const POINTABLE = ['.st-key-heatmap', '.st-key-fill', '[class*="st-key-cmp-"]'];
+  const points = doc.__attnvizPoints || (doc.__attnvizPoints = {});
+  const chartKey = (el) => [...el.classList].find((c) => c.startsWith("st-key-"));
+  const charts = () => POINTABLE.flatMap((sel) => [...doc.querySelectorAll(sel)])
+    .map((box) => [chartKey(box), box.querySelector(".js-plotly-plot")]).filter(([k, plot]) => k && plot);
+  const labelsOf = (plot, axis) => [...plot.querySelectorAll(`g.${axis}axislayer-above g.${axis}tick text`)];
+  const inside = (r, x, y) => r.width > 0 && x >= r.left - 4 && x <= r.right + 4 && y >= r.top - 4 && y <= r.bottom + 4;
+  const repoint = () => {
+    for (const [key, plot] of charts()) {
+      plot.querySelectorAll(".av-point").forEach((el) => el.remove());
+      const want = points[key], area = plot.querySelector(".nsewdrag");
+      if (!want || !area) continue;
+      const n = labelsOf(plot, want.axis).length;
+      if (!n || want.index >= n) continue;
+      const a = area.getBoundingClientRect(), p = plot.getBoundingClientRect();
+      const mark = doc.createElement("div");
+      mark.className = "av-point";
+      const across = want.axis === "x";
+      const size = (across ? a.width : a.height) / n;
+      Object.assign(mark.style, {
+        position: "absolute", pointerEvents: "none", boxSizing: "border-box", zIndex: 5,
+        border: "4px solid #ff9f1c", background: "rgba(255, 159, 28, 0.16)", borderRadius: "3px",
+        left: `${a.left - p.left + (across ? want.index * size : 0)}px`,
+        top: `${a.top - p.top + (across ? 0 : want.index * size)}px`,
+        width: `${across ? size : a.width}px`, height: `${across ? a.height : size}px`,
+      });
+      if (getComputedStyle(plot).position === "static") plot.style.position = "relative";
+      plot.appendChild(mark);
+    }
+  };
+  const point = (event) => {
+    for (const [key, plot] of charts()) {
+      for (const axis of ["x", "y"]) {
+        const index = labelsOf(plot, axis).findIndex((t) => inside(t.getBoundingClientRect(), event.clientX, event.clientY));
+        if (index < 0) continue;
+        const same = points[key] && points[key].axis === axis && points[key].index === index;
+        if (same) delete points[key]; else points[key] = { axis, index };
+        repoint();
+        return;
+      }
+    }
+  };
+  const unpoint = (event) => {
+    if (event.key === "Escape" && Object.keys(points).length) { for (const k in points) delete points[k]; repoint(); }
+  };
+  if (doc.__attnvizPoint) doc.removeEventListener("click", doc.__attnvizPoint, true);
+  if (doc.__attnvizUnpoint) doc.removeEventListener("keydown", doc.__attnvizUnpoint, true);
+  doc.__attnvizPoint = point; doc.__attnvizUnpoint = unpoint;
+  doc.addEventListener("click", point, true);
+  doc.addEventListener("keydown", unpoint, true);
+
   let pending = null;
-  const later = () => { clearTimeout(pending); pending = setTimeout(fit, 120); };
+  const later = () => { clearTimeout(pending); pending = setTimeout(() => { fit(); repoint(); }, 120); };
   if (doc.__attnvizFit) doc.__attnvizFit.disconnect();
-  doc.__attnvizFit = new MutationObserver(later);
+  const ours = (n) => n.classList && n.classList.contains("av-point");  // our marks: no redraw loop
+  doc.__attnvizFit = new MutationObserver((records) => {
+    if (!records.every((r) => [...r.addedNodes, ...r.removedNodes].every(ours))) later();
+  });
   doc.__attnvizFit.observe(doc.body, { childList: true, subtree: true });
+  if (!doc.__attnvizResize) { doc.__attnvizResize = true; (doc.defaultView || window).addEventListener("resize", later); }
   later();
 })();
 </script>
@@ -69,6 +127,18 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 [data-testid="stMarkdownContainer"] h3 { font-size: 2.1rem; }
 [data-testid="stMarkdownContainer"] h4 { font-size: 1.6rem; padding: 0.2rem 0; }
 .st-key-exit_present button p { font-size: 0.95rem; }
+/* the explainer's tables and formulas as large as its text (KaTeX sizes itself from its parent) */
+[data-testid="stMarkdownContainer"] td, [data-testid="stMarkdownContainer"] th { font-size: 1.3rem; }
+[data-testid="stMarkdownContainer"] .katex-display { font-size: 1.35rem; }
+/* a smaller window (a 720p projector): text in proportion, so the figures keep their room */
+@media (max-height: 899px) {
+  [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
+  [data-testid="stMarkdownContainer"] h3 { font-size: 1.6rem; }
+  [data-testid="stMarkdownContainer"] h4 { font-size: 1.25rem; padding: 0.1rem 0; }
+  [data-testid="stMarkdownContainer"] td, [data-testid="stMarkdownContainer"] th { font-size: 1.05rem; }
+}
+/* narrow: the sentence button shows its icon alone, beside the views */
+@media (max-width: 1400px) { .st-key-present_sentence button p { display: none; } }
 </style>
 """
 
@@ -76,6 +146,8 @@ PAGE_CSS = """
 <style>
 /* phones: cells are too small for numbers (the script above also checks every heatmap); hover shows them */
 @media (max-width: 500px) { .js-plotly-plot g.heatmap-label { display: none; } }
+/* phones: a tap shows Plotly's toolbar, which would cover the chart's title; the exports stay below */
+@media (max-width: 640px) { .js-plotly-plot .modebar-container { display: none !important; } }
 </style>
 """
 

@@ -18,6 +18,7 @@ from ..i18n import Messages, messages
 from ..state import Settings
 from ..text import detokenize_fr, tokenize_fr
 from ..trace import Trace
+from . import viewport
 from .common import Traces, load_models, refusal
 
 HISTORY = "lab_history"  # session state: the edits made, newest last, to undo
@@ -26,6 +27,7 @@ SPECIAL = ("<eos>", "<unk>", "<pad>", "<bos>")  # never offered as a word to con
 PENALTIES = ("none", "average", "gnmt")
 GNMT_ALPHA = 0.6  # Wu et al. 2016 found 0.6-0.7 best on their data; the slider starts here
 IMAGE_FORMATS = ("png", "svg")
+MAIN_RESERVE = 130  # Translate's heatmap: its title (three lines) and a little air, within the window
 
 
 # ---------------------------------------------------------------- shared
@@ -318,7 +320,9 @@ def draw_main_heatmap(s: Settings, traces: Traces, trace: Trace) -> None:
         st.info(m("app.no_attention"))
         draw_exports(s, trace, None)
         return
-    spec = figures.attention_heatmap(trace, m=m)
+    # a long sentence: no taller than the window, so every row shows at once (the title adds its room)
+    height = viewport.fit(figures.heatmap_height(trace.num_steps), MAIN_RESERVE)
+    spec = figures.attention_heatmap(trace, m=m, height=height)
     spec = figures.titled(figures.mark_forced_rows(spec, trace), exports.figure_title(trace, m))
     _show(spec, "heatmap", trace, "attention")
     draw_exports(s, trace, spec)

@@ -1,8 +1,9 @@
-"""Lesson: a guided tour of attention in eight stages with the real models; predict first, then see.
+"""Lesson: a guided tour of attention in nine stages with the real models; predict first, then see.
 
 The script (sentences, models, questions, scoring) is attnviz/lesson.py; the words are in
-messages/<lang>/lesson.toml. The stage (1-based) is kept in st.session_state["stage"], the name a
-`stage` query parameter would have. Back/Next are the buttons "lesson_prev" / "lesson_next".
+messages/<lang>/lesson.toml. The stage (1-based) is kept in st.session_state["stage"] and the guesses in
+st.session_state["lesson_guesses"]; the link carries both (`stage`, `answers`), so a reload keeps the
+student's place and tally. Back/Next are the buttons "lesson_prev" / "lesson_next".
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Callable
 
 import streamlit as st
 
-from .. import figures
+from .. import explain, figures
 from .. import lesson as script
 from ..explain import code, md_escape
 from ..i18n import Messages, messages
@@ -19,9 +20,10 @@ from ..state import Settings
 from ..trace import Trace
 from ..vocab import EOS
 from .common import Traces, refusal, show_figure
+from .kit import teacher_kit
+from .controls import GUESSES  # session key: stage key -> the option the student picked (0-based)
 
 STAGE = "stage"  # session key: the stage on screen, 1-based
-GUESSES = "lesson_guesses"  # session key: stage key -> the option the student picked
 SCORERS_HEATMAP_HEIGHT = 360  # three heatmaps side by side, the quality chart below them
 
 
@@ -97,6 +99,7 @@ def draw(s: Settings, traces: Traces) -> None:
     STAGES[stage.key](sc)
     right, made = tally(s, traces)
     explore_button(sc)
+    teacher_kit(s, traces)  # the printable worksheet and class script (views/kit.py)
     if n == len(script.STAGES) and (sc.question is None or sc.guess is not None):
         st.success(m("lesson.end", made=made, right=right) if made else m("lesson.end_none"))
         st.button(m("lesson.restart"), key="lesson_restart", on_click=_restart)
@@ -143,6 +146,10 @@ def tally(s: Settings, traces: Traces) -> tuple[int, int]:
                 continue
             if q is not None:
                 questions[stage.key] = q
+    unusable = {k: g for k, g in guesses.items() if k in questions and not 0 <= g < len(questions[k].options)}
+    if unusable:  # e.g. answers=look:40 in a link: not counted, said once, dropped from the link
+        st.warning(m("notes.bad_answers", value=",".join(f"{k}:{g + 1}" for k, g in unusable.items())))
+        st.session_state[GUESSES] = {k: g for k, g in guesses.items() if k not in unusable}
     right, made = script.tally(questions, guesses)
     st.markdown(m("lesson.tally", right=right, made=made) if made else m("lesson.tally_none"))
     return right, made
@@ -174,11 +181,14 @@ def predict(sc: Screen, **fields) -> bool:
         return True
     if sc.guess is None:
         st.markdown(sc.m("lesson.predict", prompt=sc.say("prompt", **fields)))
-        wide = q.kind == "translation" or len(q.options) > 6
-        cols = [st.container() for _ in q.options] if wide else st.columns(len(q.options))
-        for i, (col, option) in enumerate(zip(cols, q.options)):
-            col.button(option_label(sc, option), key=f"lesson_{sc.stage.key}_{i}", on_click=_guess,
-                       args=(sc.stage.key, i), width="stretch")
+        # Sentences one per row; words and model names in a row that wraps, each button as wide as its
+        # label: equal columns cut long labels ("concat (Bahdan…") however wide the screen.
+        wide = q.kind == "translation"
+        row = None if wide else st.container(horizontal=True, gap="small", key="lesson_options")
+        for i, option in enumerate(q.options):
+            (st.container() if wide else row).button(
+                option_label(sc, option), key=f"lesson_{sc.stage.key}_{i}", on_click=_guess,
+                args=(sc.stage.key, i), width="stretch" if wide else "content")
         return False
     g = script.grade(q, sc.guess)
     values = dict(guess=shown(sc, q.options[g.guess]), best=shown(sc, q.options[q.answer]),
@@ -227,7 +237,7 @@ def draw_plain(sc: Screen) -> None:
         if figures.bleu_by_length_frame(cards).empty:
             st.info(sc.m("lesson.unmeasured"))
         else:
-            st.altair_chart(figures.bleu_by_length_chart(cards, sc.m), width="stretch")
+            st.altair_chart(figures.bleu_by_length_chart(cards, sc.m, big=sc.big), width="stretch")
 
 
 def draw_handover(sc: Screen) -> None:
@@ -248,8 +258,8 @@ def draw_look(sc: Screen) -> None:
         st.markdown(sc.say("body", sentence=code(tr.source), written=written(tr, t), hidden=tr.enc_out.shape[1],
                            words=len(tr.src_tokens)))
         revealed = predict(sc)
-        if revealed:
-            st.markdown(sc.say("after", next=code(tr.tgt_tokens[t])))
+        if revealed:  # not the French word: stage 5 asks the student to predict it
+            st.markdown(sc.say("after"))
     with right:
         if revealed:
             fig(figures.lesson_weights_figure(tr, t, m=sc.m, guess=sc.guess, big=sc.big), "look-weights")
@@ -316,6 +326,33 @@ def draw_reorder(sc: Screen) -> None:
         fig(spec, "reorder")
 
 
+def draw_copy(sc: Screen) -> None:
+    """A word the model cannot write is copied from the English word attention points at; the model
+    without attention has nothing to point with."""
+    tr = sc.main
+    t = script.focus_step(sc.stage, tr)
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        unknown = [code(w) for w, known in zip(tr.src_tokens, tr.src_known) if not known]
+        st.markdown(sc.say("body", sentence=code(tr.source), unknown=", ".join(unknown) or code(tr.src_tokens[0]),
+                           focus=code(tr.tgt_tokens[t])))
+        revealed = predict(sc, focus=code(tr.tgt_tokens[t]))
+        if revealed:
+            st.markdown(explain.step_narration(tr, t, sc.m))
+            if (line := explain.copy_line(tr, sc.m)) is not None:
+                st.info(line)
+            if "none" in sc.traces:
+                plain = sc.traces["none"]
+                st.markdown(sc.say("none_line", translation=f"**{md_escape(plain.translation)}**"))
+                if (line := explain.copy_line(plain, sc.m)) is not None:
+                    st.warning(line)
+    with right:
+        if revealed:
+            fig(figures.attention_heatmap(tr, m=sc.m, big=sc.big), "copy")
+        else:
+            fig(figures.mark_cells(figures.attention_heatmap(tr, upto=t, m=sc.m, big=sc.big), blank_row=t), "copy")
+
+
 def draw_hide(sc: Screen) -> None:
     hidden_tr, plain = sc.main, sc.traces.get("alt0", sc.main)
     words = ", ".join(code(hidden_tr.src_tokens[i]) for i in hidden_tr.blocked)
@@ -339,10 +376,15 @@ def draw_hide(sc: Screen) -> None:
 def draw_scorers(sc: Screen) -> None:
     tr = sc.main
     names = list(sc.traces)
+    reference = sc.say("reference")  # what a French speaker writes, from the catalogue, not from a model
     st.markdown(sc.say("body", sentence=code(tr.source)))
+    st.markdown(sc.say("reference_line", reference=md_escape(reference)))
     for col, name in zip(st.columns(len(names)), names):
         with col:
-            st.markdown(f"**{md_escape(sc.m(f'scorers.{name}'))}**: {md_escape(sc.traces[name].translation)}")
+            translation = sc.traces[name].translation
+            st.markdown(f"**{md_escape(sc.m(f'scorers.{name}'))}**: {md_escape(translation)}")
+            right = script.same_translation(translation, reference)
+            st.markdown(sc.say("matches" if right else "differs"))
             fig(figures.lesson_small_heatmap(sc.traces[name], m=sc.m, big=sc.big, height=SCORERS_HEATMAP_HEIGHT),
                 f"scorers-{name}")
     test = script.metric(sc.cards, tr.scorer, "test_sentences")
@@ -360,5 +402,5 @@ def draw_scorers(sc: Screen) -> None:
 
 STAGES: dict[str, Callable[[Screen], None]] = {
     "plain": draw_plain, "handover": draw_handover, "look": draw_look, "score": draw_score, "weigh": draw_weigh,
-    "reorder": draw_reorder, "hide": draw_hide, "scorers": draw_scorers,
+    "reorder": draw_reorder, "copy": draw_copy, "hide": draw_hide, "scorers": draw_scorers,
 }

@@ -20,10 +20,36 @@ from . import lab
 from .common import Traces, show_figure, trace_or_warn
 from .controls import NOTES
 from .heatmap import draw_heatmap
+from . import viewport
 
 PLAY_EVERY = 1.2  # seconds per step while playing: time to read the narration aloud
 TICKS_PER_STEP = 3  # the timer looks this often per step, so a step is at most PLAY_EVERY/3 late
-PRESENT_ROW = (470, 330)  # presenter mode: heights of the two figure rows (fits 1920x1080 unscrolled)
+PRESENT_RESERVE = 280  # presenter mode: pixels above the figures (views, controls, narration) and below
+PRESENT_RESERVE_SMALL = 270  # the same in a window under viewport.BIG_FROM tall (smaller text above)
+PRESENT_SPLIT = 0.58  # presenter mode: the heatmap row's share of the rest; the hidden states get the other
+CONTROLS_CSS = """<style>
+/* the controls row keeps its height while the slider is hidden (playing): nothing below it moves */
+.st-key-step_controls { min-height: 4.6rem; justify-content: flex-end; }
+</style>"""
+
+
+def present_rows() -> tuple[int, int]:
+    """Presenter mode: heights of the two figure rows, so that both fit the window unscrolled
+    (1920x1080: 464 and 336 px; 1280x720: 261 and 189 px)."""
+    height = viewport.size()[1]
+    rest = height - (PRESENT_RESERVE if height >= viewport.BIG_FROM else PRESENT_RESERVE_SMALL)
+    top = max(220, int(rest * PRESENT_SPLIT))
+    return top, max(160, rest - top)
+
+
+def narration(trace: Trace, t: int, m) -> str:
+    """The step's sentence; for input the model cannot read, no story of a translation (it would say
+    "`les` looked mostly at `나는`"): only what it wrote, and that this translates nothing."""
+    if not explain.reads_english_only(trace):
+        return explain.step_narration(trace, t, m)
+    tok = trace.tgt_tokens[t]
+    word = m("explain.eos_word") if tok == "<eos>" else explain.code(tok)
+    return f'{m("explain.step_head", step=t + 1, total=trace.num_steps)} {m("steps.not_english", word=word)}'
 
 
 def due_step(step0: int, t0: float, now: float, n: int, every: float = PLAY_EVERY) -> int:
@@ -75,6 +101,8 @@ def draw(s: Settings, traces: Traces) -> None:
         return
     ss = st.session_state
     n = trace.num_steps
+    for warning in explain.input_notes(trace, m):  # as Translate: another language, unknown or hidden words
+        st.warning(warning)
     step, note = clamp_step(int(ss.step), n)
     if note:  # e.g. step=99 in the link: the last step, and say so
         ss.step = step
@@ -99,59 +127,70 @@ def draw(s: Settings, traces: Traces) -> None:
 
 def draw_controls(m, n: int, playing: bool) -> None:
     ss = st.session_state
-    play, prev, nxt, slider = st.columns([1, 1, 1, 3], vertical_alignment="bottom")  # labels fit at 150 %
+    st.html(CONTROLS_CSS)
+    row = st.container(key="step_controls")
+    play, prev, nxt, slider = row.columns([1, 1, 1, 3], vertical_alignment="bottom")  # labels fit at 150 %
+    # Material icons ship with Streamlit (no emoji font needed, nothing fetched); the same width either way
     play.button(m("steps.pause") if playing else m("steps.play"), key="play", on_click=start_or_pause,
-                args=(n,), type="primary", width="stretch", help=m("steps.keys_help"))
-    prev.button(m("steps.back"), key="prev", on_click=move, args=(-1, n), width="stretch")
-    nxt.button(m("steps.next"), key="next", on_click=move, args=(1, n), width="stretch")
+                args=(n,), type="primary", width="stretch", help=m("steps.keys_help"),
+                icon=":material/pause:" if playing else ":material/play_arrow:")
+    prev.button(m("steps.back"), key="prev", on_click=move, args=(-1, n), width="stretch",
+                icon=":material/chevron_left:")
+    nxt.button(m("steps.next"), key="next", on_click=move, args=(1, n), width="stretch",
+               icon=":material/chevron_right:", icon_position="right")
     if n > 1 and not playing:  # while playing the slider would lag behind the step shown
         ss.step_slider = int(ss.step)
         slider.slider(m("steps.step"), 1, n, key="step_slider", on_change=_slid)
 
 
 def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
-    """Narration, then the heatmap so far, the three steps of attention, and last the next word."""
+    """Narration, then the heatmap so far, the three steps of attention, and last the next word.
+
+    Playing or paused, the same figures in the same places: Play/Pause (space) never moves the page.
+    """
     m = messages(s.lang)
     text = explain.step_captions(trace, t, m)
-    big = s.present
-    st.markdown(f"#### {explain.step_narration(trace, t, m)}")
-    if playing or trace.weights is None:  # only what the class follows while it plays
-        left, right = st.columns([3, 2], gap="large")
-        with left:
-            draw_heatmap(s, trace, "fill", upto=t, height=PRESENT_ROW[0] + PRESENT_ROW[1] if big else None)
-        with right:
-            if trace.weights is None:
-                st.markdown(text["look"])
-            st.markdown(text["choose"])
-            st.html(figures.topk_html(trace, t, m=m, big=big))
-        return
-    if big:  # presenter mode: heatmap and the three steps on one 1920x1080 screen
-        a, b, c = st.columns([5, 5, 3], gap="small")
-        with a:
-            draw_heatmap(s, trace, "fill", upto=t, height=PRESENT_ROW[0])
-        with b:
-            st.html(figures.scores_weights_html(trace, t, m=m, big=big))
-        with c:
-            st.html(figures.topk_html(trace, t, m=m, big=big))
-        d, e = st.columns(2, gap="small")
-        with d:
-            show_figure(figures.encoder_states_figure(trace, m=m, big=big, height=PRESENT_ROW[1]), "states")
-        with e:
-            show_figure(figures.context_figure(trace, t, m=m, big=big, height=PRESENT_ROW[1]), "context")
+    st.markdown(f"#### {narration(trace, t, m)}")
+    if s.present:
+        draw_step_big(s, trace, t, m, text)
         return
     left, right = st.columns([3, 2], gap="large")
     with left:
-        draw_heatmap(s, trace, "fill", upto=t)
+        draw_heatmap(s, trace, "fill", upto=t, height=viewport.fit(figures.heatmap_height(trace.num_steps), 40))
     with right:
         st.markdown(text["look"])
         show_figure(figures.encoder_states_figure(trace, m=m), "states")
-    st.markdown(f"{text['score']}\n\n{text['weigh']}")
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.html(figures.scores_weights_html(trace, t, m=m))  # bar lists: HTML, drawn at once (figures/bars.py)
-    with right:
-        show_figure(figures.context_figure(trace, t, m=m), "context")
+    if trace.weights is not None:
+        st.markdown(f"{text['score']}\n\n{text['weigh']}")
+        left, right = st.columns(2, gap="large")
+        with left:
+            st.html(figures.scores_weights_html(trace, t, m=m))  # bar lists: HTML, drawn at once (figures/bars.py)
+        with right:
+            show_figure(figures.context_figure(trace, t, m=m), "context")
     st.markdown(text["choose"])
     left, _ = st.columns([3, 2], gap="large")
     with left:
         st.html(figures.topk_html(trace, t, m=m))
+
+
+def draw_step_big(s: Settings, trace: Trace, t: int, m, text: dict) -> None:
+    """Presenter mode: the heatmap with half the width beside the scores and weights, then the hidden
+    states, the context and the next word, all on one screen (the rows' heights follow the window)."""
+    top, bottom = present_rows()
+    big = viewport.big_fonts(True)
+    a, b = st.columns([7, 6], gap="medium")
+    with a:
+        draw_heatmap(s, trace, "fill", upto=t, height=top, big=big)
+    with b:
+        if trace.weights is None:
+            st.markdown(text["look"])
+        else:
+            st.html(figures.scores_weights_html(trace, t, m=m, big=big))
+    c, d, e = st.columns([5, 5, 3], gap="small")
+    with c:
+        show_figure(figures.encoder_states_figure(trace, m=m, big=big, height=bottom), "states")
+    with d:
+        if trace.weights is not None:
+            show_figure(figures.context_figure(trace, t, m=m, big=big, height=bottom), "context")
+    with e:
+        st.html(figures.topk_html(trace, t, m=m, big=big))

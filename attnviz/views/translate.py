@@ -8,10 +8,12 @@ from ..i18n import messages
 from ..state import Settings
 from . import lab
 from .common import Traces, trace_or_warn
+from . import viewport
 from .heatmap import draw_heatmap
 
 WIDE_AFTER = 12  # source words beyond which the heatmap takes the full width
 PRESENTER_HEIGHT = 760  # presenter mode: the heatmap fills a 1920x1080 screen below the view switch
+PRESENTER_RESERVE = 250  # presenter mode: the view switch and the translation above it (smaller windows)
 
 
 def draw(s: Settings, traces: Traces) -> None:
@@ -26,7 +28,8 @@ def draw(s: Settings, traces: Traces) -> None:
         for note in explain.input_notes(trace, m):
             st.warning(note)
         show_copies(trace, m)
-        draw_heatmap(s, trace, "heatmap", height=PRESENTER_HEIGHT)
+        draw_heatmap(s, trace, "heatmap", height=viewport.fit(PRESENTER_HEIGHT, PRESENTER_RESERVE),
+                     big=viewport.big_fonts(True))
         return
     wide = len(trace.src_tokens) > WIDE_AFTER
     left, right = (st.container(), st.container()) if wide else st.columns([2, 1], gap="large")

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from attnviz.lesson import KEYS
+
 pytestmark = pytest.mark.e2e
 
 TIMEOUT_MS = 30_000
@@ -20,7 +22,7 @@ def lesson_page(open_page):
 
 
 def wait_stage(page, n: int, lang: str = "en") -> None:
-    text = rf"^Stage {n} of 8 · " if lang == "en" else rf"^8단계 중 {n}단계 · "
+    text = rf"^Stage {n} of \d+ · " if lang == "en" else rf"^활동 {n}/\d+ · "  # 활동: a lesson stage, not a step
     page.get_by_text(re.compile(text)).first.wait_for(timeout=TIMEOUT_MS)
 
 
@@ -89,3 +91,81 @@ def test_the_korean_lesson_renders_hangul(lesson_page):
     click(page, "lesson_next")
     wait_stage(page, 2, "ko")
     page.get_by_text("지금까지의 예측").first.wait_for(timeout=TIMEOUT_MS)
+
+
+# ---------------------------------------------------------------- the lesson keeps its place, and Back works
+
+
+def verdict(page):
+    v = page.get_by_text(re.compile(r"^(Right|Not this time)\.$")).first
+    v.wait_for(timeout=TIMEOUT_MS)
+    return v.text_content().startswith("Right")
+
+
+def test_back_and_forward_go_to_the_previous_stage_and_view(lesson_page):
+    """Issue 14: the app wrote the address back; three presses of Back did nothing, the fourth left."""
+    page = lesson_page()
+    wait_stage(page, 1)
+    click(page, "lesson_next")
+    wait_stage(page, 2)
+    click(page, "lesson_next")
+    wait_stage(page, 3)
+    page.go_back()
+    wait_stage(page, 2)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('stage') === '2'", timeout=TIMEOUT_MS)
+    page.go_back()
+    wait_stage(page, 1)
+    page.go_forward()
+    wait_stage(page, 2)
+    click(page, "lesson_next")
+    wait_stage(page, 3)
+    click(page, "lesson_look_0")  # a guess is not a place: Back goes to stage 2, not to stage 3 unanswered
+    right = verdict(page)
+    page.wait_for_function("() => location.search.includes('answers=')", timeout=TIMEOUT_MS)
+    page.go_back()
+    wait_stage(page, 2)
+    page.go_forward()
+    wait_stage(page, 3)
+    assert verdict(page) == right  # still answered, counted once
+    page.get_by_text(re.compile(rf"Your predictions so far: {int(right)} of 1 right")).first.wait_for(
+        timeout=TIMEOUT_MS)
+    page.locator(".st-key-view").get_by_role("radio", name="Translate", exact=True).click()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => !location.search.includes('view=lesson')", timeout=TIMEOUT_MS)
+    page.go_back()  # from the view switch back to the lesson, where it was
+    wait_stage(page, 3)
+    assert page.url.startswith(page.url.split("?")[0]) and "view=lesson" in page.url
+
+
+def test_a_reload_keeps_the_stage_and_the_tally(lesson_page):
+    page = lesson_page("&stage=3")
+    wait_stage(page, 3)
+    click(page, "lesson_look_0")
+    right = verdict(page)
+    page.wait_for_function("() => location.search.includes('answers=look')", timeout=TIMEOUT_MS)
+    page.reload()
+    wait_stage(page, 3)
+    assert verdict(page) == right
+    page.get_by_text(re.compile(rf"Your predictions so far: {int(right)} of 1 right")).first.wait_for(
+        timeout=TIMEOUT_MS)
+    assert page.locator("[class*='st-key-lesson_look_'] button").count() == 0  # no second guess
+
+
+CUT_LABELS = """() => [...document.querySelectorAll("[class*='st-key-lesson_scorers_'] button")]
+    .filter((b) => [b, ...b.querySelectorAll('*')].some((e) => e.scrollWidth > e.clientWidth + 1))
+    .map((b) => b.innerText)"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("width, height, extra", [(1920, 1080, ""), (1920, 1080, "&present=1"), (390, 844, "")])
+def test_answer_buttons_show_their_whole_label(lesson_page, lang, width, height, extra):
+    """Issue 14: "concat (Bahdan…", "no attention (b…" at 1920 wide with room to spare."""
+    n = KEYS.index("scorers") + 1
+    page = lesson_page(f"&stage={n}&lang={lang}{extra}", width, height)
+    wait_stage(page, n, lang)
+    buttons = page.locator("[class*='st-key-lesson_scorers_'] button")
+    buttons.first.wait_for(timeout=TIMEOUT_MS)
+    assert buttons.count() == 4
+    assert page.evaluate(CUT_LABELS) == []
+    widest = page.evaluate("() => document.documentElement.scrollWidth")
+    assert widest <= width  # nothing pushed off the side either

@@ -1,0 +1,422 @@
+"""The live class: the teacher's class screen on the projector (/?class=new, then /?class=CODE&teach=
+SECRET), the class bar that asks about what is on the page, and the routing to a phone (views/phone.py).
+
+The rules are attnviz/classroom/session.py, the data attnviz/classroom/store.py (no SQL here), the
+reveal's figure attnviz/classroom/figure.py. Teacher actions pass the secret this session holds to the
+store, which refuses them without it: a forged widget value or link cannot reveal or move on. The
+counts and the phones refresh in fragments (st.fragment(run_every=…)): the page is never redrawn.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+import segno
+import streamlit as st
+
+from .. import lesson as script
+from ..classroom import figure, session
+from ..classroom.store import ClassStore, NotTeacher
+from ..explain import code as md_code
+from ..explain import md_escape, scorer_label
+from ..i18n import LANGS, Messages, messages
+from ..state import Settings
+from . import keys, phone
+from .class_common import (PARAMS, base_url, get_store, option_text, question_text, reader_lang, store_or_say,
+                           value_text)
+from .common import Traces, show_figure
+from .controls import URL_LEFT
+
+CODE, SECRET, CONSOLE = "class_code", "class_secret", "class_console"  # session keys of the teacher
+READ = "_class_url_read"  # the class part of the link has been read (once per session)
+COUNT_EVERY = 1.0  # s: the projector's count (asked: at least every 2 s)
+NO_CODE = "no free class code after 20 tries"  # for the log: 22^6 codes make this all but impossible
+START_CSS = """
+<style>
+/* presenter mode: "Start a class" sits in the top row, left of "Exit presenter mode" */
+.st-key-class_start { position: fixed; top: 0.55rem; right: 17rem; z-index: 999990; width: auto; }
+@media (max-width: 1600px) { .st-key-class_start button p { display: none; } }  /* narrow: the icon alone */
+</style>
+"""
+CONSOLE_CSS = """
+<style>
+.av-class-code { font-size: 4.2rem; font-weight: 800; letter-spacing: 0.18em; font-family: monospace; line-height: 1.1; }
+.av-class-link { font-size: 1.5rem; word-break: break-all; }
+.av-class-count { font-size: 3rem; font-weight: 700; }
+.av-class-names { color: #333; font-size: 1.5rem; }
+</style>
+"""
+
+
+# ---------------------------------------------------------------- routing (called by app.py)
+
+
+def page(traces: Traces) -> bool:
+    """Draw the class page the link or session asks for: a phone (join=…), the teacher's console
+    (class=…); False when this is an ordinary page (app.py draws it)."""
+    ss = st.session_state
+    q = st.query_params
+    if not ss.get(READ):
+        ss[READ] = True
+        if "class" in q:
+            ss[CONSOLE] = True  # the console first; "Back to the page" leads to the views
+    if "join" in q:
+        phone.draw(q.get("join", ""))
+        return True
+    if "class" in q and (ss.get(CONSOLE) or q.get("class") != ss.get(CODE)):  # a link to the console
+        teacher_page(traces, q.get("class", ""), q.get("teach", ""))
+        return True
+    if ss.get(CONSOLE) and ss.get(CODE):  # this session's own class, opened from the page
+        teacher_page(traces, ss[CODE], ss.get(SECRET, ""))
+        return True
+    return False
+
+
+def keep_in_link() -> None:
+    """On the ordinary page of a teacher with a class: keep the class in the link (reload returns)."""
+    ss = st.session_state
+    if ss.get(CODE) and ss.get(SECRET):
+        st.query_params["class"] = ss[CODE]
+        st.query_params["teach"] = ss[SECRET]
+
+
+def _open_console() -> None:
+    st.session_state[CONSOLE] = True
+    st.query_params.clear()
+
+
+def _back_to_page() -> None:
+    """Leave the class screen for the page as it was: its own link again (plus the class), so the page
+    does not take the class screen's address for a Back / Forward of the browser (controls.URL_LEFT)."""
+    ss = st.session_state
+    ss[CONSOLE] = False
+    page = {k: v for k, v in (ss.get(URL_LEFT) or {}).items() if k not in PARAMS}
+    if ss.get(CODE) and ss.get(SECRET):
+        page.update({"class": ss[CODE], "teach": ss[SECRET]})
+    st.query_params.from_dict(page)
+    ss[URL_LEFT] = dict(page)
+
+
+def _start(lang: str) -> None:
+    """A new class: a fresh code (retried if a live class has it) and secret, held by this session."""
+    store = get_store()
+    for _ in range(20):
+        c, secret = session.new_code(), session.new_secret()
+        if store.create_class(c, secret, lang):
+            st.session_state.update({CODE: c, SECRET: secret, CONSOLE: True, READ: True})
+            st.query_params.clear()
+            return
+    raise RuntimeError(NO_CODE)
+
+
+# ---------------------------------------------------------------- the class bar on ordinary pages
+
+
+def class_bar(s: Settings, traces: Traces) -> None:
+    """Presenter mode without a class: a button to start one (top right, beside Exit, so the projector's
+    layout does not move). With a class: one row with its code and join link, "Ask the class" about
+    what is on screen (Translate, Step by step, the lesson's stage) and the way to the class screen."""
+    m = messages(s.lang)
+    ss = st.session_state
+    if not (ss.get(CODE) and ss.get(SECRET)):
+        if s.present:
+            st.html(START_CSS)
+            st.button(m("classroom.start"), key="class_start", on_click=_start, args=(s.lang,),
+                      help=m("classroom.start_help"), icon=":material/groups:", type="tertiary")
+        return
+    store = store_or_say(m)
+    if store is None:
+        return
+    if store.get_class(ss[CODE]) is None:  # expired while the teacher was on the page
+        st.warning(m("classroom.expired_code", code=md_code(ss[CODE])))
+        for key in (CODE, SECRET, CONSOLE):
+            ss.pop(key, None)
+        return
+    keep_in_link()
+    joined, _ = store.nicknames(ss[CODE])
+    with st.container(border=True, key="class_bar"):
+        info, ask, console = st.columns([2.6, 7, 1.3], vertical_alignment="center")
+        info.markdown(m("classroom.bar", code=ss[CODE], students=joined,
+                        link=md_code(session.join_link(base_url(), ss[CODE], s.lang))))
+        with ask:
+            _ask_buttons(s, traces, m)
+        console.button(m("classroom.console"), key="class_console_open", on_click=_open_console,
+                       help=m("classroom.console_help"), type="primary", width="stretch")
+
+
+def _ask(q: session.ClassQuestion) -> None:
+    ss = st.session_state
+    try:
+        get_store().ask(ss[CODE], ss[SECRET], q.to_json(), len(q.options))
+    except NotTeacher:
+        return
+    ss[CONSOLE] = True
+
+
+def _ask_buttons(s: Settings, traces: Traces, m: Messages) -> None:
+    if s.view == "lesson":
+        n, stage = script.stage_at(st.session_state.get("stage", 1))
+        try:
+            q = _lesson_question(s, traces, n, stage)
+        except ValueError:
+            q = None
+        if q is not None:
+            st.button(m("classroom.ask_lesson"), key="class_ask_lesson", on_click=_ask, args=(q,))
+        return
+    if s.view not in ("translate", "steps"):
+        return
+    try:
+        trace = traces.get(s)
+    except ValueError:
+        return
+    steps = trace.num_steps - (1 if trace.finished else 0)
+    if steps < 1:
+        return
+    # Step by step shows the words up to the current step: ask about the one after it (not yet on screen)
+    shown = min(max(int(st.session_state.get("step", 1)), 1), steps)
+    first = min(shown, steps - 1) if s.view == "steps" else 0
+    pick, a, b = st.columns([1.1, 2.2, 2], vertical_alignment="center")
+    t = pick.selectbox(m("classroom.ask_word"), range(steps), index=first, key=f"class_ask_step_{first}_{steps}",
+                       format_func=lambda i: f"{i + 1}. {trace.tgt_tokens[i]}", label_visibility="collapsed")
+    if trace.weights is not None:
+        a.button(m("classroom.ask_source", word=trace.tgt_tokens[t]), key="class_ask_source", on_click=_ask,
+                 args=(session.source_question(trace, t, s.view),), width="stretch")
+    else:
+        a.caption(m("classroom.no_attention"))
+    b.button(m("classroom.ask_next"), key="class_ask_next", on_click=_ask,
+             args=(session.next_word_question(trace, t, s.view),), width="stretch")
+
+
+def _lesson_question(s: Settings, traces: Traces, n: int, stage: script.Stage) -> session.ClassQuestion | None:
+    base = replace(s, sentence=stage.sentence, beam=1, force="", prefix="", hide=())
+    found = {role: traces.get(replace(base, model=need.scorer, hide=need.blocked), need.scorer)
+             for role, need in script.needs(stage, list(traces.models)).items()}
+    return session.lesson_question(n, stage, found, traces.cards)
+
+
+# ---------------------------------------------------------------- the teacher's console (projector)
+
+
+def teacher_page(traces: Traces, code_param: str, teach: str) -> None:
+    ss = st.session_state
+    lang = reader_lang()
+    m = messages(lang)
+    store = store_or_say(m)
+    if store is None:
+        return
+    if code_param == "new":
+        _start(lang)
+    elif not (ss.get(CODE) == code_param and ss.get(SECRET)):  # a link: the secret must be the class's
+        c = session.clean_code(code_param)
+        if c is None:
+            st.warning(m("classroom.bad_code", value=md_escape(code_param[:20]), example=session.new_code()))
+            return
+        if store.get_class(c) is None:
+            st.warning(m("classroom.unknown_code", code=md_code(c)))
+            return
+        if not store.is_teacher(c, teach):
+            st.info(m("classroom.not_teacher", code=md_code(c), link=md_code(session.join_link(base_url(), c, lang))))
+            return
+        ss.update({CODE: c, SECRET: teach})
+    c, secret = ss[CODE], ss[SECRET]
+    info = store.get_class(c)
+    if info is None:
+        st.warning(m("classroom.expired_code", code=md_code(c)))
+        ss.pop(CODE, None)
+        ss.pop(SECRET, None)
+        return
+    st.query_params.from_dict({"class": c, "teach": secret, **({"lang": lang} if lang != LANGS[0] else {})})
+    keys.install(True)  # projector styling: large text, no Streamlit chrome
+    st.html(CONSOLE_CSS)
+    if info.ended:
+        draw_summary(store, c, m, lang)
+        return
+    row = store.question(c, info.current_q) if info.current_q else None
+    q = session.ClassQuestion.from_json(row.payload) if row else None
+    main, side = st.columns([3, 1] if q else [3, 2], gap="large")
+    with main:  # the votes go beside the question, above the join code, once the vote is closed
+        if q is None:
+            draw_pick(traces, store, c, secret, m, lang)
+        else:
+            draw_question(store, c, secret, row, q, m, side)
+    with side:
+        draw_join(c, lang, m, size=520 if q is None else 360 if row.status == "open" else 180)
+
+
+def draw_join(c: str, lang: str, m: Messages, size: int) -> None:
+    """The code, the join link and its QR code (drawn here, offline, by segno), `size` pixels wide:
+    big on the projector before the first question, smaller once the class is in."""
+    url = session.join_link(base_url() or "/", c, lang)
+    st.markdown(m("classroom.join_here"))
+    st.html(f'<div class="av-class-link">{html.escape(url)}</div>')
+    image = segno.make(url, error="m").svg_data_uri(scale=8, border=2, dark="#111111")  # offline, no file
+    st.html(f'<div class="av-class-qr"><img src="{html.escape(image)}" alt="QR" data-testid="class-qr" '
+            f'style="width:{size}px;max-width:100%;height:auto;image-rendering:pixelated"></div>')
+    st.html(f'<div class="av-class-code" aria-label="{html.escape(m("classroom.code_label"))}">{c}</div>')
+
+    @st.fragment(run_every=COUNT_EVERY * 3)
+    def names() -> None:
+        joined, nicks = get_store().nicknames(c)
+        shown = ", ".join(nicks[-30:])
+        st.html(f'<div class="av-class-names">{html.escape(m("classroom.joined", n=joined))}'
+                + (f"<br>{html.escape(m('classroom.joined_names', names=shown))}" if shown else "") + "</div>")
+
+    names()
+    with st.popover(m("classroom.teacher_link"), icon=":material/key:"):
+        st.caption(m("classroom.teacher_link_help"))
+        st.code(session.teacher_link(base_url(), c, st.session_state[SECRET], lang), language=None, wrap_lines=True)
+
+
+def _act(action: str, qno: int = 0) -> None:
+    """A teacher button: the store checks the secret this session holds."""
+    ss = st.session_state
+    store, c, secret = get_store(), ss.get(CODE, ""), ss.get(SECRET, "")
+    try:
+        if action in ("closed", "revealed", "open"):
+            store.set_status(c, secret, qno, action)
+        elif action == "round2":
+            store.second_round(c, secret, qno)
+        elif action == "next":
+            store.next_question(c, secret)
+        elif action == "end":
+            if not ss.get("class_end_armed"):
+                ss["class_end_armed"] = True
+                return
+            store.end(c, secret)
+        elif action == "back":
+            _back_to_page()
+    except NotTeacher:
+        pass
+    ss["class_end_armed"] = False
+
+
+def draw_pick(traces: Traces, store: ClassStore, c: str, secret: str, m: Messages, lang: str) -> None:
+    """No question on screen: pick one of the lesson's, or go back to the page to ask about it."""
+    st.markdown(f"### {m('classroom.title', code=c)}")
+    st.markdown(m("classroom.waiting_teacher"))
+    s = Settings(lang=lang)
+    found: list[tuple[str, session.ClassQuestion]] = []
+    for n, stage in enumerate(script.STAGES, start=1):
+        if not stage.question:
+            continue
+        try:
+            q = _lesson_question(s, traces, n, stage)
+        except ValueError:
+            continue
+        if q is not None:
+            label = m("classroom.lesson_option", n=n, title=m(f"lesson.{stage.key}.title"), prompt=question_text(q, m))
+            found.append((label, q))
+    if found:
+        pick = st.selectbox(m("classroom.pick_lesson"), range(len(found)), format_func=lambda i: found[i][0],
+                            key="class_pick_lesson")
+        st.button(m("classroom.ask"), key="class_ask_pick", on_click=_ask, args=(found[pick][1],), type="primary")
+    row = st.container(horizontal=True, gap="small", key="class_actions")
+    row.button(m("classroom.back_to_page"), key="class_back", on_click=_act, args=("back",),
+               icon=":material/arrow_back:")
+    _end_button(row, m)
+
+
+def _end_button(where, m: Messages) -> None:
+    armed = bool(st.session_state.get("class_end_armed"))
+    where.button(m("classroom.end_confirm") if armed else m("classroom.end"), key="class_end", on_click=_act,
+                 args=("end",), type="tertiary" if not armed else "secondary", icon=":material/logout:")
+
+
+def draw_question(store: ClassStore, c: str, secret: str, row, q: session.ClassQuestion, m: Messages,
+                  side) -> None:
+    st.markdown(f"### {question_text(q, m)}")
+    if q.sentence:
+        st.markdown(m("classroom.sentence", sentence=md_escape(q.sentence)))
+    if row.status == "open":
+        if row.round == 2:
+            st.markdown(m("classroom.round_two_hint"))
+
+        @st.fragment(run_every=COUNT_EVERY)
+        def count() -> None:  # the count, not the answers; only this redraws
+            joined, _ = get_store().nicknames(c)
+            n = get_store().answered(c, row.qno, row.round)
+            text = m("classroom.answered", n=n, joined=joined) if row.round == 1 else \
+                m("classroom.answered_round", round=row.round, n=n, joined=joined)
+            st.html(f'<div class="av-class-count" data-testid="class-count">{html.escape(text)}</div>')
+
+        count()
+        before = figure.context_heatmap(q, m, big=True) if q.weights else None
+        if before is not None:  # the words so far and where they looked; the asked row stays empty
+            show_figure(before, "class_context")
+        row_ = st.container(horizontal=True, gap="small", key="class_actions")
+        row_.button(m("classroom.close"), key="class_close", on_click=_act, args=("closed", row.qno), type="primary")
+        _end_button(row_, m)
+        return
+    tallies = [store.tally(c, row.qno, r) for r in range(1, row.round + 1)]
+    revealed = row.status == "revealed"
+    if revealed:
+        draw_reveal(q, tallies, m, side)
+    else:
+        st.markdown(m("classroom.closed", n=sum(tallies[-1].values())))
+        draw_shares(q, tallies, m, show_answer=False, where=side)
+    row_ = st.container(horizontal=True, gap="small", key="class_actions")  # each button as wide as its words
+    if row.round == 1:
+        row_.button(m("classroom.round_two"), key="class_round2", on_click=_act, args=("round2", row.qno))
+    if not revealed:
+        row_.button(m("classroom.reveal"), key="class_reveal", on_click=_act, args=("revealed", row.qno),
+                    type="primary")
+    row_.button(m("classroom.next_question"), key="class_next", on_click=_act, args=("next",),
+                type="primary" if revealed else "secondary")
+    _end_button(row_, m)
+
+
+def draw_shares(q: session.ClassQuestion, tallies: list[dict], m: Messages, show_answer: bool, where) -> None:
+    """The class's votes as bar lists, round 1 then round 2 beside it (stacked in the side column)."""
+    for i, tally in enumerate(tallies):
+        share = session.shares(tally, len(q.options))
+        title = m("classroom.split_title", round=i + 1, n=sum(tally.values()))
+        where.html(figure.shares_html(q, share, title, show_answer, lambda k: scorer_label(k, m), big=True))
+
+
+def draw_reveal(q: session.ClassQuestion, tallies: list[dict], m: Messages, side) -> None:
+    """The model's answer, the share that matched it, and where the class looked on the heatmap."""
+    answer = md_code(option_text(q, q.answer, m)) if q.kind in ("source", "next_word") else md_escape(
+        option_text(q, q.answer, m))
+    number = value_text(q, q.answer)
+    st.markdown(m("classroom.model_answer_value", answer=answer, value=number) if number else
+                m("classroom.model_answer", answer=answer))
+    rights = [session.matched(t, q.answer) for t in tallies]
+    if len(rights) == 2 and rights[1][1]:
+        first = rights[0][0] / rights[0][1] if rights[0][1] else 0.0
+        st.markdown(m("classroom.matched_rounds", first=first, second=rights[1][0] / rights[1][1]))
+    elif rights[-1][1]:
+        right, total = rights[-1]
+        st.markdown(m("classroom.matched", share=right / total, right=right, total=total))
+    if q.kind == "source" and q.weights:
+        shares = [session.shares(t, len(q.options)) for t in tallies]
+        votes = [sum(t.values()) for t in tallies]
+        st.markdown(f"**{m('classroom.fig.title')}**")
+        show_figure(figure.class_heatmap(q, shares, votes, m, big=True), "class_heatmap")
+    draw_shares(q, tallies, m, show_answer=True, where=side)
+
+
+def draw_summary(store: ClassStore, c: str, m: Messages, lang: str) -> None:
+    """The end: per question, the model's answer and how many matched it in each round; the CSV."""
+    st.markdown(f"### {m('classroom.title', code=c)}")
+    st.markdown(m("classroom.ended"))
+    rows = []
+    for r in store.questions(c):
+        q = session.ClassQuestion.from_json(r.payload)
+        rows.append(session.SummaryRow(r.qno, q, tuple(store.tally(c, r.qno, k) for k in range(1, r.round + 1))))
+    if not rows:
+        st.markdown(m("classroom.summary_none"))
+    else:
+        def cell(row: session.SummaryRow, k: int) -> str:
+            if k >= len(row.rounds):
+                return "–"
+            right, total = session.matched(row.rounds[k], row.question.answer)
+            return m("classroom.summary_votes", right=right, total=total, share=right / total if total else 0.0)
+
+        st.dataframe([{m("classroom.summary_question"): f"{r.qno}. {m(r.question.prompt, **r.question.fields)}",
+                       m("classroom.summary_answer"): option_text(r.question, r.question.answer, m),
+                       m("classroom.summary_round1"): cell(r, 0), m("classroom.summary_round2"): cell(r, 1)}
+                      for r in rows], hide_index=True, width="stretch")
+        data = session.summary_csv(rows, lambda q: m(q.prompt, **q.fields))
+        st.download_button(m("classroom.csv"), data.encode("utf-8"), file_name=f"attnviz-class-{c}.csv",
+                           mime="text/csv", key="class_csv", help=m("classroom.csv_help"), on_click="ignore")
+    st.button(m("classroom.new_class"), key="class_new", on_click=_start, args=(lang,))

@@ -1,0 +1,377 @@
+"""The live class: its rules (codes, secrets, questions from a real Trace, tallies, CSV) and its pages
+through AppTest — a teacher's console and students' phones sharing one SQLite store."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from attnviz import lesson as script
+from attnviz.classroom import figure, session
+from attnviz.i18n import messages
+from attnviz.trace import trace_translation
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+EN, KO = messages("en"), messages("ko")
+
+
+# ---------------------------------------------------------------- rules
+
+
+def test_codes_have_six_characters_without_look_alikes():
+    for _ in range(200):
+        code = session.new_code()
+        assert len(code) == 6 and session.clean_code(code) == code
+        assert not set(code) & set("01OIL25SZ8BGQ6")
+    assert session.clean_code("ac3 d4e") == "AC3D4E"
+    for bad in ("", "ABC", "AC3D4E5", "AC3D4O", "<b>AAAA", None, 7):
+        assert session.clean_code(bad) is None
+
+
+def test_secrets_are_long_random_and_compared_in_constant_time():
+    a, b = session.new_secret(), session.new_secret()
+    assert a != b and len(a) >= 22  # 24 random bytes >= 128 bits
+    assert session.same_secret(a, a) and not session.same_secret(b, a)
+    assert not session.same_secret(None, a) and not session.same_secret(["x"], a)
+
+
+def test_student_ids_and_nicknames():
+    me = session.new_student()
+    assert session.clean_student(me) == me
+    assert session.clean_student("x" * 40) is None and session.clean_student("abc") is None
+    assert session.clean_student("<script>alert(1)</scri") is None
+    assert session.clean_nickname("  Mina\n\t <b>k</b>  ") == "Mina <b>k</b>"  # text: escaped where shown
+    assert len(session.clean_nickname("x" * 50)) == session.NICKNAME_MAX
+
+
+def test_links_never_carry_the_secret_to_students():
+    secret = session.new_secret()
+    join = session.join_link("http://host:8501/?sentence=x&teach=" + secret, "AC3D4E", "ko")
+    assert join == "http://host:8501/?join=AC3D4E&lang=ko" and secret not in join
+    assert session.join_link("", "AC3D4E") == "/?join=AC3D4E"
+    assert secret in session.teacher_link("http://host/", "AC3D4E", secret)
+
+
+@pytest.fixture(scope="module")
+def general(tiny_models_dir):
+    from attnviz.checkpoint import load_bundle
+    return load_bundle(tiny_models_dir / "general")
+
+
+def test_a_source_question_is_the_models_own_attention(general):
+    tr = trace_translation(general, "I see the white car.")
+    q = session.source_question(tr, 1, "translate")
+    assert q.options == tr.src_tokens and q.answer == int(tr.weights[1].argmax())
+    assert q.values[q.answer] == pytest.approx(float(tr.weights[1].max()))
+    assert q.fields == {"word": tr.tgt_tokens[1]} and q.tgt_tokens == tr.tgt_tokens[:2]
+    assert len(q.weights) == 2 and q.weights[1][q.answer] == pytest.approx(float(tr.weights[1].max()), abs=1e-4)
+    assert session.ClassQuestion.from_json(q.to_json()) == q
+    assert "«" in EN(q.prompt, **q.fields) and "{" not in KO(q.prompt, **q.fields)
+
+
+def test_a_next_word_question_is_the_models_own_probabilities(general):
+    tr = trace_translation(general, "I see the white car.")
+    q = session.next_word_question(tr, 2)
+    assert q.options[q.answer] == tr.topk_tokens[2][0]
+    assert q.prompt == "classroom.q.next_word" and q.fields["before"] == " ".join(tr.tgt_tokens[:2])
+    assert session.next_word_question(tr, 0).prompt == "classroom.q.first_word"
+    with pytest.raises(ValueError):
+        session.source_question(trace_translation(general, "I see."), 99)
+
+
+def test_every_lesson_question_can_be_put_to_the_class(tiny_models_dir):
+    from attnviz.checkpoint import load_all_report
+
+    models, _ = load_all_report(tiny_models_dir)
+    cards = {k: b.card for k, b in models.items()}
+    asked = 0
+    for n, stage in enumerate(script.STAGES, start=1):
+        found = {role: trace_translation(models[need.scorer], stage.sentence, blocked=need.blocked)
+                 for role, need in script.needs(stage, list(models)).items()}
+        q = session.lesson_question(n, stage, found, cards)
+        own = script.question_for(stage, found, cards)
+        assert (q is None) == (own is None)
+        if q is not None:
+            asked += 1
+            assert (q.options, q.values, q.answer) == (own.options, own.values, own.answer)
+            assert q.origin == f"lesson:{n}" and q.kind == own.kind
+            for m in (EN, KO):
+                assert "{" not in m(q.prompt, **q.fields)
+    assert asked >= 4
+
+
+def test_shares_match_and_csv():
+    q = session.ClassQuestion("source", "classroom.q.source", {"word": "suis"}, "I am.", "general", 1,
+                              ("I", "am", "."), (0.1, 0.8, 0.1), 1, ("I", "am", "."), ("je", "suis"),
+                              ((0.9, 0.05, 0.05), (0.1, 0.8, 0.1)))
+    assert session.shares({1: 3, 0: 1}, 3) == [0.25, 0.75, 0.0]
+    assert session.shares({}, 3) == [0.0, 0.0, 0.0]
+    assert session.matched({1: 3, 0: 1}, 1) == (3, 4)
+    text = session.summary_csv([session.SummaryRow(1, q, ({1: 3, 0: 1}, {1: 4}))], lambda q: EN(q.prompt, **q.fields))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 6 and rows[1]["votes"] == "3" and rows[1]["model_answer"] == "1"
+    assert rows[4]["round"] == "2" and rows[4]["share"] == "1.000"
+    assert "student" not in text.lower().split("\n")[0]  # counts only
+
+
+def test_the_class_row_sits_right_above_the_models_row_on_one_scale():
+    q = session.ClassQuestion("source", "classroom.q.source", {"word": "suis"}, "I am.", "general", 1,
+                              ("I", "<b>am</b>", "."), (0.1, 0.8, 0.1), 1, ("I", "<b>am</b>", "."), ("je", "suis"),
+                              ((0.9, 0.05, 0.05), (0.1, 0.8, 0.1)))
+    fig = figure.class_heatmap(q, [[0.25, 0.75, 0.0], [0.0, 1.0, 0.0]], [4, 4], EN)
+    z, ticks = fig["data"][0]["z"], fig["layout"]["yaxis"]["ticktext"]
+    assert z == [[0.9, 0.05, 0.05], [0.25, 0.75, 0.0], [0.0, 1.0, 0.0], [0.1, 0.8, 0.1]]
+    assert "class, round 1 (4)" in ticks[1] and "round 2" in ticks[2] and "suis" in ticks[3]
+    assert (fig["data"][0]["zmin"], fig["data"][0]["zmax"]) == (0.0, 1.0)
+    assert "&lt;b&gt;am&lt;/b&gt;" in fig["layout"]["xaxis"]["ticktext"]
+    before = figure.context_heatmap(q, EN)  # while voting: the words before, the asked row empty
+    assert before["data"][0]["z"] == [[0.9, 0.05, 0.05], [None, None, None]]
+    assert "suis" in before["layout"]["yaxis"]["ticktext"][1] and "0.8" not in str(before["data"][0]["text"])
+    page = figure.shares_html(q, [0.25, 0.75, 0.0], "Round 1", True)
+    assert "&lt;b&gt;am&lt;/b&gt; ✓" in page and "<b>am" not in page and "75%" in page
+
+
+# ---------------------------------------------------------------- pages
+
+
+@pytest.fixture
+def env(tiny_models_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
+    monkeypatch.setenv("ATTNVIZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("ATTNVIZ_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def open_app(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def qp(at: AppTest, name: str) -> str:
+    value = at.query_params[name]
+    return value[-1] if isinstance(value, list) else value
+
+
+def texts(at: AppTest) -> str:
+    parts = [*at.markdown, *at.warning, *at.info, *at.error, *at.success, *at.caption]
+    return "\n".join(str(p.value) for p in parts)
+
+
+def htmls(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def new_class(lang: str = "en") -> tuple[AppTest, str, str]:
+    at = open_app(**({"class": "new"} | ({"lang": lang} if lang != "en" else {})))
+    code, secret = qp(at, "class"), qp(at, "teach")
+    assert session.clean_code(code) == code and len(secret) >= 22
+    return at, code, secret
+
+
+def ask_first_lesson_question(teacher: AppTest) -> AppTest:
+    teacher.selectbox(key="class_pick_lesson").select_index(0).run()
+    return click(teacher, "class_ask_pick")
+
+
+def phone(code: str, me: str | None = None, lang: str | None = None) -> AppTest:
+    params = {"join": code} | ({"me": me} if me else {}) | ({"lang": lang} if lang else {})
+    return open_app(**params)
+
+
+def options(at: AppTest) -> list:
+    return [b for b in at.button if b.key and b.key.startswith("phone_opt_")]
+
+
+def test_class_new_gives_a_code_a_join_link_and_a_qr_code(env):
+    teacher, code, secret = new_class()
+    page = htmls(teacher)
+    assert f"/?join={code}" in page and "data:image/svg+xml" in page and code in page
+    assert secret not in page.split("av-class-link")[1].split("</div>")[0]  # the join link has no secret
+    assert "No question yet" in texts(teacher)
+
+
+def test_a_full_class_two_rounds_reveal_and_summary(env):
+    teacher, code, secret = new_class()
+    ask_first_lesson_question(teacher)
+    assert "0 of 0 answered" in htmls(teacher)
+    phones = [phone(code) for _ in range(3)]
+    ids = [qp(p, "me") for p in phones]
+    assert len(set(ids)) == 3 and all(session.clean_student(i) for i in ids)
+    for p in phones:
+        p.run()  # the second run registers the student (the first lets a second tab find its id)
+    prompt = texts(teacher).split("\n")[0].lstrip("# ")
+    for p in phones:
+        assert prompt.split("«")[0] in texts(p) and len(options(p)) >= 2
+    n = len(options(phones[0]))
+    teacher.run()
+    assert "0 of 3 answered" in htmls(teacher)
+    options(phones[0])[0].click().run()
+    options(phones[1])[1 % n].click().run()
+    options(phones[2])[0].click().run()
+    options(phones[2])[1 % n].click().run()  # changed mind
+    assert options(phones[2])[1 % n].proto.type == "primary"
+    assert "You can change it" in texts(phones[2])
+    teacher.run()
+    assert "3 of 3 answered" in htmls(teacher)
+    assert "class-count" in htmls(teacher)
+    click(teacher, "class_close")
+    assert "3 answered" in texts(teacher)
+    options(phones[0])[1 % n].click().run() if options(phones[0]) else phones[0].run()
+    assert "vote is closed" in texts(phones[0])
+    click(teacher, "class_round2")
+    for p in phones:
+        p.run()
+        options(p)[1 % n].click().run()
+    click(teacher, "class_close")
+    click(teacher, "class_reveal")
+    page = texts(teacher)
+    assert "The model's answer" in page and "Round 1:" in page and "round 2:" in page
+    assert any(c.key == "class_heatmap" for c in teacher.get("plotly_chart")) or "source" not in page
+    assert "Round 2: 3 votes" in htmls(teacher) and "Round 1: 3 votes" in htmls(teacher)
+    for p in phones:
+        p.run()
+        assert "The model's answer was" in texts(p) or "Right!" in texts(p)
+    click(teacher, "class_next")
+    assert "No question yet" in texts(teacher)
+    click(teacher, "class_end")  # armed
+    assert teacher.button(key="class_end").label.startswith("Click again")
+    click(teacher, "class_end")
+    assert "The class has ended" in texts(teacher)
+    frame = teacher.dataframe[0].value
+    assert len(frame) == 1 and "3 of 3" in str(frame.iloc[0].tolist()) or "of 3" in str(frame.iloc[0].tolist())
+    phones[0].run()
+    assert "The class has ended" in texts(phones[0])
+
+
+def test_a_reload_keeps_the_student_and_a_thousand_clicks_count_once(env):
+    teacher, code, _ = new_class()
+    ask_first_lesson_question(teacher)
+    p = phone(code)
+    me = qp(p, "me")
+    again = phone(code, me=me)  # a reload (or a second tab with the same link)
+    for _ in range(30):
+        options(p)[0].click().run()
+        options(again)[0].click().run()
+    teacher.run()
+    assert "1 of" in htmls(teacher) and " answered" in htmls(teacher)
+    from attnviz.views.classroom import get_store
+    store = get_store()
+    info = store.get_class(code)
+    for _ in range(1000):
+        store.vote(code, info.current_q, 1, me, 1)  # the same path the button takes
+    assert store.answered(code, info.current_q, 1) == 1
+
+
+def test_students_and_forged_links_cannot_act(env):
+    teacher, code, secret = new_class()
+    ask_first_lesson_question(teacher)
+    forged = open_app(**{"class": code, "teach": session.new_secret()})
+    assert "only the teacher's own link" in texts(forged) and f"join={code}" in texts(forged)
+    assert not [b for b in forged.button if b.key and b.key.startswith("class_")]
+    bare = open_app(**{"class": code})
+    assert "only the teacher's own link" in texts(bare)
+    p = phone(code)
+    assert not [b for b in p.button if b.key and b.key.startswith("class_")]
+    assert secret not in str(p.query_params) and secret not in htmls(p) + texts(p)
+    # forged widget state: a student session pressing a teacher callback has no secret to pass
+    from attnviz.views import classroom
+    p.session_state["class_code"] = code
+    p.run()
+    info = classroom.get_store().get_class(code)
+    assert classroom.get_store().question(code, info.current_q).status == "open"
+    own = open_app(**{"class": code, "teach": secret})  # the teacher's link on another device works
+    assert [b for b in own.button if b.key == "class_close"]
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"join": "AAAAAA"}, "no class with the code"),
+    ({"join": "hello<b>"}, "is not a class code"),
+    ({"join": ""}, "is not a class code"),
+    ({"class": "AAAAAA", "teach": "x"}, "no class with the code"),
+    ({"class": "nope"}, "is not a class code"),
+])
+def test_bad_and_unknown_codes_get_a_clear_note(env, params, words):
+    at = open_app(**params)
+    assert words in texts(at).lower().replace("there is ", "")
+    assert "<b>" not in texts(at)
+
+
+def test_bad_and_unknown_codes_in_korean(env):
+    at = open_app(join="AAAAAA", lang="ko")
+    assert "수업 코드가" in texts(at)
+    teacher, code, _ = new_class("ko")
+    assert "QR 코드" in texts(teacher) and f"lang=ko" in htmls(teacher)
+    ask_first_lesson_question(teacher)
+    assert "무엇일까요" in texts(teacher) and "명 답함" in htmls(teacher)  # still Korean after a click
+    p = phone(code, lang="ko")
+    assert "무엇일까요" in texts(p)
+
+
+def test_a_damaged_student_id_gets_a_new_one_with_a_note(env):
+    teacher, code, _ = new_class()
+    p = phone(code, me="<script>")
+    assert "damaged" in texts(p) and session.clean_student(qp(p, "me"))
+
+
+def test_nicknames_are_plain_text_on_the_projector(env):
+    teacher, code, _ = new_class()
+    p = phone(code)
+    p.text_input(key="class_nick_box").set_value("<img src=x>Mo").run()
+    teacher.run()
+    page = htmls(teacher)
+    assert "&lt;img src=x&gt;Mo" in page and "<img src=x" not in page
+
+
+def test_presenter_mode_starts_a_class_and_translate_asks_about_the_screen(env):
+    at = open_app(present="1", sentence="I see the white car.")
+    click(at, "class_start")
+    code = qp(at, "class")
+    assert "No question yet" in texts(at)
+    click(at, "class_back")  # back to the page: the class bar asks about what is on screen
+    assert qp(at, "class") == code
+    assert [b for b in at.button if b.key == "class_ask_source"]
+    click(at, "class_ask_source")
+    assert "look at most when it writes" in texts(at)
+    at.session_state["class_console"] = False
+    at.session_state["view"] = "steps"
+    at.run()
+    click(at, "class_ask_next")
+    assert "comes next" in texts(at) or "write first" in texts(at)
+    info = __import__("attnviz.views.classroom", fromlist=["get_store"]).get_store().get_class(code)
+    assert info.current_q == 2
+
+
+def test_the_store_files_live_in_the_data_folder(env):
+    new_class()
+    assert (env / "data" / "classes.sqlite3").exists()
+
+
+def test_the_lesson_asks_the_class_its_stages_question(env):
+    at = open_app(view="lesson", stage="3")
+    at.session_state["present"] = True
+    at.run()
+    click(at, "class_start")
+    click(at, "class_back")
+    assert at.session_state["view"] == "lesson"
+    click(at, "class_ask_lesson")
+    page = texts(at)
+    assert "look at most when it writes" in page and "0 of 0 answered" in htmls(at)
+
+
+def test_a_teacher_reload_returns_to_the_class_screen(env):
+    teacher, code, secret = new_class()
+    ask_first_lesson_question(teacher)
+    again = open_app(**{"class": code, "teach": secret})  # a reload: a new session, the same link
+    assert [b for b in again.button if b.key == "class_close"] and "look at most" in texts(again)
