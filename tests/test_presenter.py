@@ -15,19 +15,13 @@ from attnviz.figures._base import BIG, FONT, text_px
 from attnviz.figures.learn import reference_case
 from attnviz.i18n import messages
 from attnviz.views import copylink, keys, steps, viewport
+from test_app import start  # the page opened from a link with these query parameters
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EN, KO = messages("en"), messages("ko")
 KOREAN = "나는 학생이다 그리고 너는"
 
 
-def start(models_dir, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(models_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 @pytest.fixture(scope="module")
