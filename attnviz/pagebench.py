@@ -229,6 +229,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:port (deploy/serve needs runs of consecutive free ports)."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def wait_for_ready(proc: subprocess.Popen, timeout: float) -> bool:
+    """Read deploy/serve's stdout until it prints READY (nginx and every replica up); False if it exits
+    or `timeout` seconds pass first."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            return False
+        if proc.stdout.readline().startswith("READY"):
+            return True
+    return False
+
+
 def proc_cpu_seconds(pid: int) -> float:
     """utime + stime of a process (all its threads, dead ones included), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

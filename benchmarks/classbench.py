@@ -28,7 +28,6 @@ import asyncio
 import os
 import random
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -118,15 +117,7 @@ def serve(app: Path, replicas: int, env: dict, tmp: Path) -> tuple[subprocess.Po
                              "--port", str(port), "--first-port", str(first), "--app", str(app)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errlog.open("w"), text=True,
                             start_new_session=True)
-    deadline, line = time.monotonic() + 240, ""
-    while time.monotonic() < deadline and proc.poll() is None:
-        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        line = proc.stdout.readline()
-        if line.startswith("READY"):
-            break
-    if not line.startswith("READY"):
+    if not pb.wait_for_ready(proc, 240):
         proc.kill()
         raise SystemExit(f"deploy/serve did not start: {errlog.read_text()[-2000:]}")
     return proc, f"http://127.0.0.1:{port}", list(range(first, first + replicas))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import select
 import shutil
 import signal
 import socket
@@ -34,18 +33,9 @@ def free_ports(n: int) -> list[int]:
             s.bind(("127.0.0.1", 0))
             base = s.getsockname()[1]
         ports = [base] + [base + 1 + i for i in range(n - 1)]
-        if all(_free(p) for p in ports) and ports[-1] < 65535:
+        if all(pb.port_is_free(p) for p in ports) and ports[-1] < 65535:
             return ports
     raise RuntimeError("no free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def listening(port: int) -> bool:
@@ -64,16 +54,7 @@ def lecture_hall(tiny_models_dir, tmp_path_factory):
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 150
-        line = ""
-        while time.monotonic() < deadline and proc.poll() is None:
-            ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                break
-            line = proc.stdout.readline()  # serve prints READY once nginx is up
-            if line.startswith("READY"):
-                break
-        assert line.startswith("READY"), log.read_text()[-3000:]
+        assert pb.wait_for_ready(proc, 150), log.read_text()[-3000:]  # serve prints READY once nginx is up
         yield proc, url, (first, second), port
     finally:
         if proc.poll() is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -32,33 +31,16 @@ COUNT = re.compile(r"(\d+) of (\d+) answered")
 
 def _serve_replicas(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     port, first = pb.free_port(), pb.free_port()
-    while first + 1 == port or not _free(first + 1):
+    while first + 1 == port or not pb.port_is_free(first + 1):
         first = pb.free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "serve"), "--replicas", "2", "--port", str(port),
                              "--first-port", str(first), "--nginx", NGINX], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=log.open("w"), text=True, start_new_session=True)
-    deadline, line = time.monotonic() + 180, ""
-    while time.monotonic() < deadline and proc.poll() is None:
-        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        line = proc.stdout.readline()
-        if line.startswith("READY"):
-            break
-    if not line.startswith("READY"):
+    if not pb.wait_for_ready(proc, 180):
         proc.kill()
         raise RuntimeError(log.read_text()[-3000:])
     return proc, f"http://127.0.0.1:{port}"
 
-
-def _free(port: int) -> bool:
-    import socket
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def _serve_one(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
