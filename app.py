@@ -20,14 +20,14 @@ from attnviz.checkpoint import BundleError  # noqa: E402
 from attnviz.i18n import LANGS, messages  # noqa: E402
 from attnviz.state import Settings, to_query  # noqa: E402
 from attnviz.views import classroom, compare, controls, how, keys, learn, lesson, steps, translate  # noqa: E402
-from attnviz.views import history, viewport  # noqa: E402
+from attnviz.views import history, lesson_heads, viewport  # noqa: E402
 from attnviz.views.common import Traces, load_report, models_key, show_notes  # noqa: E402
 
 ICON = str(Path(__file__).resolve().parent / "attnviz" / "resources" / "icon.png")  # local: works offline
 st.set_page_config(page_title="attnviz", page_icon=ICON, layout="wide")
 
 VIEWS = {"translate": translate.draw, "compare": compare.draw, "steps": steps.draw, "lesson": lesson.draw,
-         "learn": learn.draw, "how": how.draw}
+         "lesson2": lesson_heads.draw, "learn": learn.draw, "how": how.draw}
 
 
 def default_settings(cards: dict) -> Settings:

@@ -46,6 +46,18 @@ def bench_trace(bundles: dict, repeats: int, clock=time.perf_counter) -> list[fl
     return times
 
 
+def per_model_ms(bundles: dict, repeats: int, clock=time.thread_time) -> dict[str, float]:
+    """Median milliseconds (this thread's CPU time) to trace SENTENCE, per model, interleaved so
+    that every model sees the same machine."""
+    times: dict[str, list[float]] = {name: [] for name in bundles}
+    for _ in range(repeats):
+        for name, b in bundles.items():
+            t0 = clock()
+            trace_translation(b, SENTENCE)
+            times[name].append((clock() - t0) * 1000)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
 def bench_training(data: str, pairs: int, seconds: float) -> float:
     """Target tokens per second of the training step (concat scorer) on the first `pairs` pairs."""
     import torch
@@ -103,6 +115,10 @@ def main(args: argparse.Namespace) -> int:
     print(f"trace, all scorers : median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
           f"over {args.repeats} runs of a 10-word sentence, 1 thread   (target <= 15 ms)")
     print(f"  same, CPU time   : median {statistics.median(cpu):.1f} ms (this thread only: less noisy on a busy CPU)")
+    each = per_model_ms(bundles, args.repeats)
+    print("trace, per model   : " + ", ".join(f"{name} {ms:.1f} ms" for name, ms in each.items()))
+    if "transformer" in each and "general" in each:
+        print(f"  transformer / general: {each['transformer'] / each['general']:.2f}x   (target <= 2x, same run)")
     print(f"RSS                : {rss_mb():.0f} MB          (target <= 500 MB; torch imported: "
           f"{'yes' if 'torch' in sys.modules else 'no'})")
     if args.train_seconds > 0 and not getattr(args, "trace_only", False) and Path(args.data).is_file():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tatoeba-eng-fra" / "fra.txt"
 
-# The attention scorers, in the order the page lists them; "none" is the plain encoder-decoder.
-# attention.SCORERS maps each to its torch module.
-SCORER_NAMES = ("dot", "general", "concat", "none")
+# The models, in the order the page lists them: three GRU attention scorers, the plain GRU
+# encoder-decoder ("none") and the multi-head Transformer. architectures.py maps each to its code.
+SCORER_NAMES = ("dot", "general", "concat", "none", "transformer")
 SOFTMAX_DIV_VALUE = 4.0  # each adaptive-softmax tail cluster projects to emb_dim / 4**(i+1) dimensions
 
 
@@ -24,6 +24,14 @@ class ModelConfig:
     hidden: int = 256  # H: encoder output (after the bridge), decoder state, context
     softmax_cutoffs: tuple[int, ...] = (2000, 6000)  # the 2,000 most frequent words cover ~90% of tokens
     dropout: float = 0.25  # Tatoeba is small; without it validation loss turns up after ~4 epochs
+    # The Transformer only (hidden is its d_model): layers of encoder and of decoder, heads per
+    # attention, feed-forward width; and the cross-attention head that views showing one attention
+    # use (chosen after training by AER on held-out hand alignments: evaluate.choose_head).
+    layers: int = 3
+    heads: int = 4
+    ff_dim: int = 1024
+    attention_layer: int = 2
+    attention_head: int = 0
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -55,6 +63,7 @@ class TrainConfig:
     copy_practice: float = 0.2  # share of pairs whose shared names become <unk> on both sides (data.hide_shared_names)
     average_last: int = 3  # the bundle may be the mean of the last epochs' weights (train._save_if_better)
     clip: float = 1.0
+    warmup_steps: int = 0  # > 0 (the Transformer): linear warm-up then 1/√step, Adam β2 0.98; 0: plateau halving
     seed: int = 1234
     threads: int = 0  # 0: let torch decide
     bf16: bool = False  # bf16 autocast on CPU: measured 1.7-1.9x the tokens/s at the same loss (issue #7)
@@ -69,11 +78,53 @@ def softmax_cutoffs(cfg: ModelConfig) -> list[int]:
     return cuts or [max(1, cfg.tgt_vocab_size // 2)]
 
 
+def default_config(scorer: str, src_vocab_size: int, tgt_vocab_size: int) -> ModelConfig:
+    """The bundled recipe's model for `scorer`: the Transformer drops less (dropout 0.1, as measured
+    on the validation split in its first epochs) than the GRUs."""
+    extra = {"dropout": 0.1} if scorer == "transformer" else {}
+    return ModelConfig(scorer=scorer, src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, **extra)
+
+
+def _softmax_shapes(cfg: ModelConfig, e: int) -> dict[str, tuple[int, ...]]:
+    """The adaptive-softmax output layer over vectors of size e."""
+    cuts = softmax_cutoffs(cfg) + [cfg.tgt_vocab_size]
+    shapes = {"decoder.out.head.weight": (cuts[0] + len(cuts) - 1, e)}
+    for i in range(len(cuts) - 1):
+        hsz = int(e // (SOFTMAX_DIV_VALUE ** (i + 1)))  # as nn.AdaptiveLogSoftmaxWithLoss
+        shapes[f"decoder.out.tail.{i}.0.weight"] = (hsz, e)
+        shapes[f"decoder.out.tail.{i}.1.weight"] = (cuts[i + 1] - cuts[i], hsz)
+    return shapes
+
+
+def transformer_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Name -> shape of every tensor of transformer.Transformer(cfg).state_dict()."""
+    d, f = cfg.hidden, cfg.ff_dim
+    linear = lambda name, n_in, n_out: {f"{name}.weight": (n_out, n_in), f"{name}.bias": (n_out,)}  # noqa: E731
+    norm = lambda name: {f"{name}.weight": (d,), f"{name}.bias": (d,)}  # noqa: E731
+
+    def attention(name: str) -> dict:
+        return {k: v for p in "qkvo" for k, v in linear(f"{name}.{p}", d, d).items()}
+
+    shapes = {"encoder.emb.weight": (cfg.src_vocab_size, d), "decoder.emb.weight": (cfg.tgt_vocab_size, d)}
+    for side, sublayers in (("encoder", ("self_att",)), ("decoder", ("self_att", "cross_att"))):
+        for i in range(cfg.layers):
+            layer = f"{side}.layers.{i}"
+            for k, sub in enumerate(sublayers):
+                shapes.update(norm(f"{layer}.norm{k + 1}"), **attention(f"{layer}.{sub}"))
+            shapes.update(norm(f"{layer}.norm{len(sublayers) + 1}"))
+            shapes.update(linear(f"{layer}.ff.0", d, f), **linear(f"{layer}.ff.3", f, d))
+        shapes.update(norm(f"{side}.norm"))
+    return {**shapes, **_softmax_shapes(cfg, d)}
+
+
 def weight_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """Name -> shape of every tensor of model.Seq2Seq(cfg).state_dict(), computed without torch.
+    """Name -> shape of every tensor of the model's state_dict (architectures.torch_model(cfg)),
+    computed without torch.
 
     A bundle's weights are checked against it at load; tests hold it equal to the torch model's.
     """
+    if cfg.scorer == "transformer":
+        return transformer_shapes(cfg)
     e, h, v = cfg.emb_dim, cfg.hidden, cfg.tgt_vocab_size
     shapes: dict[str, tuple[int, ...]] = {"encoder.emb.weight": (cfg.src_vocab_size, e)}
     for sfx in ("", "_reverse"):
@@ -90,10 +141,4 @@ def weight_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
         shapes.update({"decoder.scorer.w_q.weight": (h, h), "decoder.scorer.w_k.weight": (h, h),
                        "decoder.scorer.w_k.bias": (h,), "decoder.scorer.v_a.weight": (1, h)})
     shapes.update({"decoder.combine.weight": (e, 2 * h), "decoder.combine.bias": (e,)})
-    cuts = softmax_cutoffs(cfg) + [v]
-    shapes["decoder.out.head.weight"] = (cuts[0] + len(cuts) - 1, e)
-    for i in range(len(cuts) - 1):
-        hsz = int(e // (SOFTMAX_DIV_VALUE ** (i + 1)))  # as nn.AdaptiveLogSoftmaxWithLoss
-        shapes[f"decoder.out.tail.{i}.0.weight"] = (hsz, e)
-        shapes[f"decoder.out.tail.{i}.1.weight"] = (cuts[i + 1] - cuts[i], hsz)
-    return shapes
+    return {**shapes, **_softmax_shapes(cfg, e)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,12 @@ import sacrebleu
 import torch
 
 from .alignment import DEFAULT_ALIGNMENTS, AlignedPair, alignment_error_rate, argmax_links, load_aligned_pairs
+from .architectures import is_transformer
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, bundle_paths, load_bundle, read_card, write_card
 from .config import DEFAULT_DATA, TrainConfig
 from .data import read_pairs, references_by_source, split_pairs
 from .everyday import DEFAULT_EVERYDAY, Item, evaluate_everyday, load_everyday, write_outputs
+from .heads_eval import choose_head, dev_split, format_head_table, head_table
 from .text import LENGTH_BUCKETS, word_count
 from .torchdecode import greedy_batch
 from .trace import trace_translation
@@ -79,6 +82,7 @@ def evaluate_bundle(bundle: Bundle, refs_by_src: dict[str, list[str]], gold: lis
         metrics.update({f"bleu_beam{beam}": (b := bleu_chrf(beamed, refs))[0], f"chrf_beam{beam}": b[1],
                         f"bleu_by_length_beam{beam}": bleu_by_length(sources, beamed, refs)})
     metrics["aer"] = forced_aer(bundle, gold)
+    metrics["aer_held_out"] = forced_aer(bundle, dev_split(gold)[1])  # the half no head was chosen on
     metrics["attention_entropy"] = mean_entropy(bundle, sources[:: max(1, len(sources) // ENTROPY_SAMPLE)])
     metrics["seconds"] = round(time.monotonic() - t0, 1)
     return metrics
@@ -95,12 +99,12 @@ def translate_everyday(bundle: Bundle, items: list[Item], beam: int, batch_size:
 
 
 def format_everyday_table(rows: list[tuple[str, dict]], beam: int) -> str:
-    head = (f"{'scorer':8} {'BLEU':>6} {'chrF':>6} {f'BLEU b{beam}':>8} {f'chrF b{beam}':>8} "
+    head = (f"{'scorer':11} {'BLEU':>6} {'chrF':>6} {f'BLEU b{beam}':>8} {f'chrF b{beam}':>8} "
             f"{'names+numbers kept':>19} {f'(b{beam})':>6}")
     lines = [head, "-" * len(head)]
     num = lambda v, w, f: "-".rjust(w) if v is None else format(v, f">{w}{f}")  # noqa: E731
     for scorer, e in rows:
-        lines.append(f"{scorer:8} {num(e['bleu_greedy'], 6, '.2f')} {num(e['chrf_greedy'], 6, '.2f')} "
+        lines.append(f"{scorer:11} {num(e['bleu_greedy'], 6, '.2f')} {num(e['chrf_greedy'], 6, '.2f')} "
                      f"{num(e.get('bleu_beam'), 8, '.2f')} {num(e.get('chrf_beam'), 8, '.2f')} "
                      f"{num(e['names_numbers_kept_greedy'], 19, '.1%')} {num(e.get('names_numbers_kept_beam'), 6, '.1%')}")
     n = rows[0][1] if rows else {}
@@ -110,17 +114,19 @@ def format_everyday_table(rows: list[tuple[str, dict]], beam: int) -> str:
 
 
 def format_table(rows: list[tuple[str, dict]], beam: int) -> str:
-    head = f"{'scorer':8} {'BLEU':>6} {'chrF':>6} {f'BLEU b{beam}':>8} {'AER':>6} {'entropy':>8} " + " ".join(
+    head = f"{'scorer':11} {'BLEU':>6} {'chrF':>6} {f'BLEU b{beam}':>8} {'AER':>6} {'AER ho':>6} {'entropy':>8} " + " ".join(
         f"{name:>6}" for *_, name in LENGTH_BUCKETS)
     lines = [head, "-" * len(head)]
     fmt = lambda v, w: f"{v:>{w}.2f}" if isinstance(v, (int, float)) else f"{'-':>{w}}"  # noqa: E731
     for scorer, m in rows:
         by_len = m.get(f"bleu_by_length_beam{beam}") or m["bleu_by_length_greedy"]
-        lines.append(f"{scorer:8} {fmt(m['bleu_greedy'], 6)} {fmt(m['chrf_greedy'], 6)} "
-                     f"{fmt(m.get(f'bleu_beam{beam}'), 8)} {fmt(m['aer'], 6)} {fmt(m['attention_entropy'], 8)} "
+        lines.append(f"{scorer:11} {fmt(m['bleu_greedy'], 6)} {fmt(m['chrf_greedy'], 6)} "
+                     f"{fmt(m.get(f'bleu_beam{beam}'), 8)} {fmt(m['aer'], 6)} {fmt(m.get('aer_held_out'), 6)} "
+                     f"{fmt(m['attention_entropy'], 8)} "
                      + " ".join(fmt(by_len.get(name), 6) for *_, name in LENGTH_BUCKETS))
     lines.append(f"(BLEU/chrF: sacrebleu defaults, all references; by-length columns use "
-                 f"{'beam ' + str(beam) if beam > 1 else 'greedy'}; AER on the hand-aligned set)")
+                 f"{'beam ' + str(beam) if beam > 1 else 'greedy'}; AER on the hand-aligned set, AER ho on its "
+                 "held-out half: the transformer's shown head was chosen on the other half)")
     return "\n".join(lines)
 
 
@@ -155,8 +161,17 @@ def main(args: argparse.Namespace) -> int:
     rows, outputs = [], {}
     for path in paths:
         bundle = load_bundle(path)
+        head_lines = ""
+        if is_transformer(bundle.cfg):
+            bundle = _with_chosen_head(bundle, gold, write=not args.no_write)
+            chosen = (bundle.cfg.attention_layer, bundle.cfg.attention_head)
+            table = head_table(bundle, gold)
+            head_lines = format_head_table(table, chosen)
         log.info("evaluating %s on %d test sentences", bundle.scorer, len(refs))
         metrics = evaluate_bundle(bundle, refs, gold, args.beam)
+        if head_lines:
+            metrics["heads"] = {**table.to_json(), "shown": list(chosen)}
+            print(head_lines)
         if everyday:
             hyps = translate_everyday(bundle, everyday, args.beam)
             metrics["everyday"] = evaluate_everyday(everyday, hyps["greedy"], hyps.get("beam"), bleu_chrf)
@@ -178,6 +193,20 @@ def main(args: argparse.Namespace) -> int:
         write_models_readme(Path(args.models), format_table([c for c in cards if c[1]], args.beam), len(refs),
                             format_everyday_table(daily, args.beam) if daily else "")
     return 0
+
+
+def _with_chosen_head(bundle: Bundle, gold: list[AlignedPair], write: bool) -> Bundle:
+    """Choose the head single-attention views show by AER on the dev half of the hand alignments
+    (heads_eval.choose_head), record it in the card's config, and return the bundle showing it."""
+    layer, head = choose_head(bundle, dev_split(gold)[0])
+    log.info("%s: layer %d, head %d aligns best on the dev half", bundle.scorer, layer + 1, head + 1)
+    card = read_card(bundle.path)
+    card["config"].update(attention_layer=layer, attention_head=head)
+    if write:
+        write_card(bundle.path, card)
+        return load_bundle(bundle.path)
+    return Bundle(replace(bundle.cfg, attention_layer=layer, attention_head=head), bundle.weights,
+                  bundle.src_vocab, bundle.tgt_vocab, card, bundle.path)
 
 
 def write_models_readme(models_dir: Path, table: str, sentences: int, everyday_table: str = "") -> None:

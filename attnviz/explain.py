@@ -190,11 +190,26 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def head_name(trace: Trace, m: Messages | None = None) -> str:
+    """The head a Transformer trace shows, 1-based ("layer 3, head 1"); "" for a model without heads."""
+    if trace.heads is None:
+        return ""
+    return _en(m)("explain.head_name", layer=trace.heads.layer + 1, head=trace.heads.head + 1)
+
+
+def step_title(trace: Trace, t: int, m: Messages | None = None) -> str:
+    """"**Step 2 of 7.**", and for a Transformer the head shown: "**Step 2 of 7 · layer 3, head 1.**"."""
+    m = _en(m)
+    if trace.heads is None:
+        return m("explain.step_head", step=t + 1, total=trace.num_steps)
+    return m("explain.step_head_heads", step=t + 1, total=trace.num_steps, head=head_name(trace, m))
+
+
 def step_narration(trace: Trace, t: int, m: Messages | None = None) -> str:
     """One sentence for output step t, in plain words, quoting the trace's numbers."""
     m = _en(m)
     trace.check_step(t)
-    head = m("explain.step_head", step=t + 1, total=trace.num_steps)
+    head = step_title(trace, t, m)
     tok, p = trace.tgt_tokens[t], float(trace.chosen_probs[t])
     if trace.weights is None:
         look = m("explain.no_attention_look")
@@ -254,9 +269,12 @@ def _softmax_terms(scores: np.ndarray, allowed: list[int], i: int, shown: int = 
 def step_captions(trace: Trace, t: int, m: Messages | None = None) -> dict[str, str]:
     """Captions for the three steps of attention at output step t, and for the next-word choice.
 
-    Returns a dict with keys "look", "score", "weigh", "choose" (Markdown, numbers from the trace).
+    Returns a dict with keys "look", "score", "weigh", "choose" (Markdown, numbers from the trace); for
+    a Transformer trace, head_captions' dict (the shown head's query, keys and values, and more).
     """
     m = _en(m)
+    if trace.heads is not None:
+        return head_captions(trace, t, m)
     s_len, h = trace.enc_out.shape
     look = m("explain.cap_look", states=s_len, dims=h)
     if trace.weights is None:
@@ -277,16 +295,76 @@ def step_captions(trace: Trace, t: int, m: Messages | None = None) -> dict[str, 
     return {"look": look, "score": score, "weigh": weigh, "choose": _choose(trace, t, m)}
 
 
+def _numbers(v: np.ndarray, n: int = 4) -> str:
+    """The first n numbers of a vector, for a caption: "0.12, −0.40, 1.03, 0.00"."""
+    return ", ".join(f"{x:.2f}" for x in np.asarray(v, dtype=float)[:n])
+
+
+def head_outputs(trace: Trace, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Step t, the shown head's layer: every head's weighted sum of its values, concatenated (A * K,),
+    and that vector projected by the layer's output matrix (D,), what cross-attention adds to the
+    decoder's vector. ValueError for a model without heads."""
+    if trace.heads is None:
+        raise ValueError(f"the {trace.scorer!r} model has one attention, no heads")
+    trace.check_step(t)
+    h, layer = trace.heads, trace.heads.layer
+    per_head = np.einsum("as,ask->ak", h.cross_weights[t, layer], h.values[layer])  # (A, S) x (A, S, K) -> (A, K)
+    return per_head.reshape(-1), h.cross_out[t, layer]  # (A * K,), (D,)
+
+
+def head_captions(trace: Trace, t: int, m: Messages | None = None) -> dict[str, str]:
+    """A Transformer's step t through the shown head: the note's three steps with this head's query,
+    keys and values, then all heads of its layer joined and projected, and how it differs from the GRU.
+
+    Returns a dict with keys "look", "score", "weigh", "heads", "differs", "choose" (Markdown).
+    """
+    m = _en(m)
+    trace.check_step(t)
+    h = trace.heads
+    layers, n_heads = h.shape
+    q, keys = trace.dec_states[t], h.keys[h.layer, h.head]  # (K,), (S, K)
+    s_len, k_dim = keys.shape
+    root = math.sqrt(k_dim)
+    scores, w, src = trace.scores[t], trace.weights[t], trace.src_tokens
+    allowed = [i for i in range(s_len) if i not in trace.blocked]
+    name = head_name(trace, m)
+    look = m("explain.tf_look", head=_capital(name), total=layers * n_heads, dims=k_dim,
+             qnorm=f"{np.linalg.norm(q):.2f}", first=_numbers(q), states=s_len)
+    top = _top(w, 3)
+    i = top[0]
+    by_score = sorted(allowed, key=lambda j: -scores[j])
+    listed = ", ".join(f"{code(src[j])} {scores[j]:.2f}" for j in by_score[:3])
+    dot = float(q @ keys[i])  # q·k before the scaling: the trace's score times √K
+    score = m("explain.tf_score_top3" if len(allowed) > 3 else "explain.tf_score", dims=k_dim,
+              root=f"{root:.4g}", word=code(src[i]), dot=f"{dot:.2f}", score=f"{scores[i]:.2f}", scores=listed)
+    if trace.blocked:
+        score += " " + m("explain.cap_score_blocked")
+    formula = f"$e^{{{scores[i]:.2f}}} / ({_softmax_terms(scores, allowed, i)}) = {w[i]:.2f}$"
+    mix = " + ".join(f"{w[j]:.2f} × {code(src[j])}" for j in top) + (" + …" if s_len > 3 else "")
+    weigh = m("explain.tf_weigh", word=code(src[i]), formula=formula, dims=k_dim, states=s_len, mix=mix,
+              norm=f"{np.linalg.norm(trace.contexts[t]):.2f}")
+    joined, projected = head_outputs(trace, t)
+    heads = m("explain.tf_heads", layer=h.layer + 1, heads=n_heads, dims=k_dim, joined=joined.size,
+              jnorm=f"{np.linalg.norm(joined):.2f}", model_dims=projected.size,
+              pnorm=f"{np.linalg.norm(projected):.2f}", first=_numbers(projected))
+    differs = m("explain.tf_differs", layers=layers, heads=n_heads, total=layers * n_heads, head=name)
+    return {"look": look, "score": score, "weigh": weigh, "heads": heads, "differs": differs,
+            "choose": _choose(trace, t, m)}
+
+
 def _choose(trace: Trace, t: int, m: Messages) -> str:
     tok = trace.tgt_tokens[t]
     if trace.copied[t] >= 0:
         return m("explain.cap_choose_copy", word=code(tok), p=f"{float(trace.chosen_probs[t]):.2f}",
                  w=f"{trace.weights[t][trace.copied[t]]:.2f}")
-    key = "explain.cap_choose" if trace.weights is not None else "explain.cap_choose_none"
+    key = ("explain.cap_choose_none" if trace.weights is None else "explain.cap_choose" if trace.heads is None
+           else "explain.tf_choose")
     others = [f"{code(w)} ({p:.2f})" for w, p in zip(trace.topk_tokens[t], trace.topk_probs[t])
               if not same_word(w, tok)][:2]
     ahead = m("explain.ahead_of", words=m("explain.and").join(others)) if others else ""
-    return m(key, word=_word(tok, m), p=f"{float(trace.chosen_probs[t]):.2f}", ahead=ahead)
+    layers, heads = trace.heads.shape if trace.heads is not None else (0, 0)
+    return m(key, word=_word(tok, m), p=f"{float(trace.chosen_probs[t]):.2f}", ahead=ahead, layers=layers,
+             heads=heads)
 
 
 def alternatives_table(trace: Trace, m: Messages | None = None) -> list[dict]:

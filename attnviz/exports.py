@@ -68,8 +68,10 @@ def trace_json(trace: Trace) -> str:
 
 def figure_title(trace: Trace, m: Callable[..., str]) -> str:
     """The sentence, its translation and the model, in the reader's language (plain text)."""
-    return m("lab.figure_title", sentence=trace.source, translation=trace.translation or "…",
-             model=m(f"scorers.{trace.scorer}") if _has(m, f"scorers.{trace.scorer}") else trace.scorer)
+    model = m(f"scorers.{trace.scorer}") if _has(m, f"scorers.{trace.scorer}") else trace.scorer
+    if trace.heads is not None:  # a Transformer: the head the picture shows
+        model = f"{model}, {m('heads.name', layer=trace.heads.layer + 1, head=trace.heads.head + 1)}"
+    return m("lab.figure_title", sentence=trace.source, translation=trace.translation or "…", model=model)
 
 
 def _has(m: Callable[..., str], key: str) -> bool:

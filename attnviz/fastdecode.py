@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -25,12 +25,18 @@ NEG_INF = np.float32(-np.inf)
 class Step:
     """One decoder step for N hypotheses: everything a Trace records about it."""
 
-    dec_h: np.ndarray  # (N, H) GRU output: the query, and the state the next step continues from
+    dec_h: np.ndarray  # (N, H) the query (GRU output; a Transformer's chosen head's query)
     scores: np.ndarray | None  # (N, S) raw scores; None for "none"
     weights: np.ndarray | None  # (N, S) softmax over the allowed positions; None for "none"
     context: np.ndarray | None  # (N, H) weights @ enc_out; None for "none"
     att_h: np.ndarray  # (N, E) attentional state that picks the word
     head_lp: np.ndarray  # (N, shortlist + clusters) log-probs: shortlist words, then each tail cluster
+    state: Any = None  # what the next step continues from, rows picked with state[rows]; None: dec_h
+    heads: dict | None = None  # a Transformer's every head at this step: name -> (N, ...) array
+
+    @property
+    def next_state(self) -> Any:
+        return self.dec_h if self.state is None else self.state
 
 
 @dataclass
@@ -68,38 +74,16 @@ def gru_cell(gi: np.ndarray, h: np.ndarray, w_hh_t: np.ndarray, b_hh: np.ndarray
     return n + rz[:, hs:] * (h - n)  # (N, H)
 
 
-class FastDecoder:
-    """One model as weight matrices (transposed views of the bundle's arrays: no copies; the only new
-    memory is the input-projection table, 3 MB for a bundled model)."""
-
-    TABLE_ROWS = 1000  # input projections kept for the most frequent words (ids are by frequency)
+class WordOutput:
+    """The adaptive-softmax output layer every architecture shares: exact top-k over the whole
+    vocabulary, reading a tail cluster only when one of its words can be among the top."""
 
     def __init__(self, bundle: Bundle) -> None:
         w, cfg = bundle.weights, bundle.cfg
-        t = lambda name: w[name].T  # noqa: E731  (out, in) -> (in, out): x @ W.T as x @ t
-        self.scorer, self.hidden = cfg.scorer, cfg.hidden
-        self.src_emb = w["encoder.emb.weight"]  # (V_src, E)
-        self.enc_dirs = [(t(f"encoder.rnn.weight_ih_l0{sfx}"), w[f"encoder.rnn.bias_ih_l0{sfx}"],
-                          t(f"encoder.rnn.weight_hh_l0{sfx}"), w[f"encoder.rnn.bias_hh_l0{sfx}"])
-                         for sfx in ("", "_reverse")]  # forward, backward: (E, 3H), (3H,), (H, 3H), (3H,)
-        self.bridge_t, self.bridge_b = t("encoder.bridge.weight"), w["encoder.bridge.bias"]  # (2H, H), (H,)
-        self.init_t, self.init_b = t("encoder.init.weight"), w["encoder.init.bias"]  # (2H, H), (H,)
-        self.emb = w["decoder.emb.weight"]  # (V, E)
-        self.w_ih_t, self.b_ih = t("decoder.rnn.weight_ih_l0"), w["decoder.rnn.bias_ih_l0"]  # (E, 3H), (3H,)
-        self.w_hh_t, self.b_hh = t("decoder.rnn.weight_hh_l0"), w["decoder.rnn.bias_hh_l0"]  # (H, 3H), (3H,)
-        self._gi_table: np.ndarray | None = None  # (rows, 3H) W_ih x + b_ih of the frequent words
-        self.scale = np.float32(1.0 / np.sqrt(cfg.hidden))  # dot and general: 1/√H, as attention.py
-        if self.scorer == "general":
-            self.w_a = w["decoder.scorer.w_a.weight"]  # (H, H)
-        if self.scorer == "concat":
-            self.w_q_t = t("decoder.scorer.w_q.weight")  # (H, H)
-            self.w_k_t, self.b_k = t("decoder.scorer.w_k.weight"), w["decoder.scorer.w_k.bias"]  # (H, H), (H,)
-            self.v_a = w["decoder.scorer.v_a.weight"][0]  # (H,)
-        self.w_c_t, self.b_c = t("decoder.combine.weight"), w["decoder.combine.bias"]  # (2H, E), (E,)
-        self.head_t = t("decoder.out.head.weight")  # (E, shortlist + clusters)
+        self.head_t = w["decoder.out.head.weight"].T  # (E, shortlist + clusters)
         self.cutoffs = softmax_cutoffs(cfg) + [cfg.tgt_vocab_size]  # [shortlist, c_1, ..., V]
         self.shortlist = self.cutoffs[0]
-        self.tails = [(t(f"decoder.out.tail.{i}.0.weight"), t(f"decoder.out.tail.{i}.1.weight"))
+        self.tails = [(w[f"decoder.out.tail.{i}.0.weight"].T, w[f"decoder.out.tail.{i}.1.weight"].T)
                       for i in range(len(self.cutoffs) - 1)]  # (E, h_i), (h_i, size_i)
         self._words: tuple = (None, [])
 
@@ -108,65 +92,6 @@ class FastDecoder:
         if self._words[0] is not vocab:
             self._words = (vocab, vocab.decode(range(len(vocab))))
         return self._words[1]
-
-    def _input_gates(self, y: Sequence[int]) -> np.ndarray:
-        """W_ih emb(y) + b_ih: (N,) ids -> (N, 3H); frequent words come from a table made on first use."""
-        if self._gi_table is None:
-            rows = min(self.TABLE_ROWS, self.emb.shape[0])
-            self._gi_table = self.emb[:rows] @ self.w_ih_t + self.b_ih  # (rows, 3H)
-        table = self._gi_table
-        if max(y) < table.shape[0]:
-            return table[list(y)]  # (N, 3H)
-        return self.emb[list(y)] @ self.w_ih_t + self.b_ih  # (N, 3H)
-
-    def encode(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Encoder.forward for one unpadded sentence: ids (S,) -> enc_out (S, H), dec_h0 (1, H)."""
-        x = self.src_emb[list(ids)]  # (S, E)
-        outs, finals = [], []
-        for direction, (w_ih_t, b_ih, w_hh_t, b_hh) in enumerate(self.enc_dirs):
-            gi = x @ w_ih_t + b_ih  # (S, 3H): every input projection at once
-            order = range(len(ids)) if direction == 0 else range(len(ids) - 1, -1, -1)
-            h = np.zeros((1, w_hh_t.shape[0]), dtype=np.float32)  # (1, H) as nn.GRU's default
-            out = np.empty((len(ids), w_hh_t.shape[0]), dtype=np.float32)  # (S, H)
-            for i in order:
-                h = gru_cell(gi[i: i + 1], h, w_hh_t, b_hh)
-                out[i] = h[0]
-            outs.append(out)
-            finals.append(h)
-        enc_out = np.concatenate(outs, axis=1) @ self.bridge_t + self.bridge_b  # (S, 2H) -> (S, H)
-        dec_h0 = np.tanh(np.concatenate(finals, axis=1) @ self.init_t + self.init_b)  # (1, 2H) -> (1, H)
-        return enc_out, dec_h0
-
-    def keys(self, enc_out: np.ndarray, allowed: np.ndarray | None) -> Keys:
-        """enc_out (S, H) -> Keys; the part of every score that depends only on h_s, computed once."""
-        if self.scorer == "dot":
-            k = enc_out.T  # (H, S)
-        elif self.scorer == "general":
-            k = self.w_a @ enc_out.T  # W_a h_s for every s: (H, H) @ (H, S) -> (H, S)
-        elif self.scorer == "concat":
-            k = enc_out @ self.w_k_t + self.b_k  # W_k h_s + b_k: (S, H)
-        else:
-            k = None
-        return Keys(enc_out, k, None if allowed is None or bool(allowed.all()) else allowed)
-
-    def step(self, y: Sequence[int], h: np.ndarray, keys: Keys) -> Step:
-        """Feed words y (N ids) to states h (N, H): GRU, score, attend, combine, adaptive-softmax head."""
-        dec_h = gru_cell(self._input_gates(y), h, self.w_hh_t, self.b_hh)  # (N, H)
-        if self.scorer == "none":
-            scores = weights = context = None
-            ctx_in = np.zeros_like(dec_h)  # the plain decoder never sees the encoder states
-        else:
-            if self.scorer == "concat":  # v_a · tanh(W_q h_t + W_k h_s)
-                q = dec_h @ self.w_q_t  # (N, H)
-                scores = np.tanh(q[:, None, :] + keys.keys) @ self.v_a  # (N, S, H) -> (N, S)
-            else:  # h_t · h_s / √H   or   h_t · W_a h_s / √H
-                scores = (dec_h @ keys.keys) * self.scale  # (N, H) @ (H, S) -> (N, S)
-            masked = scores if keys.allowed is None else np.where(keys.allowed, scores, NEG_INF)
-            weights = softmax(masked)  # (N, S)
-            context = weights @ keys.enc_out  # (N, S) @ (S, H) -> (N, H)
-            ctx_in = context
-        att_h = np.tanh(np.concatenate([dec_h, ctx_in], axis=1) @ self.w_c_t + self.b_c)  # (N, E)
-        return Step(dec_h, scores, weights, context, att_h, log_softmax(att_h @ self.head_t))
 
     def cluster_log_probs(self, att_h: np.ndarray, cluster_lp: float, c: int) -> np.ndarray:
         """Log-probs of every word of tail cluster c for one hypothesis: att_h (E,) -> (size_c,)."""
@@ -213,6 +138,100 @@ class FastDecoder:
         return float(expanded[c][word - self.cutoffs[c]])
 
 
+class FastDecoder(WordOutput):
+    """A GRU model as weight matrices (transposed views of the bundle's arrays: no copies; the only
+    new memory is the input-projection table, 3 MB for a bundled model)."""
+
+    TABLE_ROWS = 1000  # input projections kept for the most frequent words (ids are by frequency)
+
+    def __init__(self, bundle: Bundle) -> None:
+        super().__init__(bundle)
+        w, cfg = bundle.weights, bundle.cfg
+        t = lambda name: w[name].T  # noqa: E731  (out, in) -> (in, out): x @ W.T as x @ t
+        self.scorer, self.hidden = cfg.scorer, cfg.hidden
+        self.src_emb = w["encoder.emb.weight"]  # (V_src, E)
+        self.enc_dirs = [(t(f"encoder.rnn.weight_ih_l0{sfx}"), w[f"encoder.rnn.bias_ih_l0{sfx}"],
+                          t(f"encoder.rnn.weight_hh_l0{sfx}"), w[f"encoder.rnn.bias_hh_l0{sfx}"])
+                         for sfx in ("", "_reverse")]  # forward, backward: (E, 3H), (3H,), (H, 3H), (3H,)
+        self.bridge_t, self.bridge_b = t("encoder.bridge.weight"), w["encoder.bridge.bias"]  # (2H, H), (H,)
+        self.init_t, self.init_b = t("encoder.init.weight"), w["encoder.init.bias"]  # (2H, H), (H,)
+        self.emb = w["decoder.emb.weight"]  # (V, E)
+        self.w_ih_t, self.b_ih = t("decoder.rnn.weight_ih_l0"), w["decoder.rnn.bias_ih_l0"]  # (E, 3H), (3H,)
+        self.w_hh_t, self.b_hh = t("decoder.rnn.weight_hh_l0"), w["decoder.rnn.bias_hh_l0"]  # (H, 3H), (3H,)
+        self._gi_table: np.ndarray | None = None  # (rows, 3H) W_ih x + b_ih of the frequent words
+        self.scale = np.float32(1.0 / np.sqrt(cfg.hidden))  # dot and general: 1/√H, as attention.py
+        if self.scorer == "general":
+            self.w_a = w["decoder.scorer.w_a.weight"]  # (H, H)
+        if self.scorer == "concat":
+            self.w_q_t = t("decoder.scorer.w_q.weight")  # (H, H)
+            self.w_k_t, self.b_k = t("decoder.scorer.w_k.weight"), w["decoder.scorer.w_k.bias"]  # (H, H), (H,)
+            self.v_a = w["decoder.scorer.v_a.weight"][0]  # (H,)
+        self.w_c_t, self.b_c = t("decoder.combine.weight"), w["decoder.combine.bias"]  # (2H, E), (E,)
+
+    def _input_gates(self, y: Sequence[int]) -> np.ndarray:
+        """W_ih emb(y) + b_ih: (N,) ids -> (N, 3H); frequent words come from a table made on first use."""
+        if self._gi_table is None:
+            rows = min(self.TABLE_ROWS, self.emb.shape[0])
+            self._gi_table = self.emb[:rows] @ self.w_ih_t + self.b_ih  # (rows, 3H)
+        table = self._gi_table
+        if max(y) < table.shape[0]:
+            return table[list(y)]  # (N, 3H)
+        return self.emb[list(y)] @ self.w_ih_t + self.b_ih  # (N, 3H)
+
+    def encode(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Encoder.forward for one unpadded sentence: ids (S,) -> enc_out (S, H), dec_h0 (1, H)."""
+        x = self.src_emb[list(ids)]  # (S, E)
+        outs, finals = [], []
+        for direction, (w_ih_t, b_ih, w_hh_t, b_hh) in enumerate(self.enc_dirs):
+            gi = x @ w_ih_t + b_ih  # (S, 3H): every input projection at once
+            order = range(len(ids)) if direction == 0 else range(len(ids) - 1, -1, -1)
+            h = np.zeros((1, w_hh_t.shape[0]), dtype=np.float32)  # (1, H) as nn.GRU's default
+            out = np.empty((len(ids), w_hh_t.shape[0]), dtype=np.float32)  # (S, H)
+            for i in order:
+                h = gru_cell(gi[i: i + 1], h, w_hh_t, b_hh)
+                out[i] = h[0]
+            outs.append(out)
+            finals.append(h)
+        enc_out = np.concatenate(outs, axis=1) @ self.bridge_t + self.bridge_b  # (S, 2H) -> (S, H)
+        dec_h0 = np.tanh(np.concatenate(finals, axis=1) @ self.init_t + self.init_b)  # (1, 2H) -> (1, H)
+        return enc_out, dec_h0
+
+    def keys(self, enc_out: np.ndarray, allowed: np.ndarray | None) -> Keys:
+        """enc_out (S, H) -> Keys; the part of every score that depends only on h_s, computed once."""
+        if self.scorer == "dot":
+            k = enc_out.T  # (H, S)
+        elif self.scorer == "general":
+            k = self.w_a @ enc_out.T  # W_a h_s for every s: (H, H) @ (H, S) -> (H, S)
+        elif self.scorer == "concat":
+            k = enc_out @ self.w_k_t + self.b_k  # W_k h_s + b_k: (S, H)
+        else:
+            k = None
+        return Keys(enc_out, k, None if allowed is None or bool(allowed.all()) else allowed)
+
+    def attended(self, keys: Keys) -> np.ndarray:
+        """The vectors the weights multiply: the encoder states (S, H)."""
+        return keys.enc_out
+
+    def step(self, y: Sequence[int], h: np.ndarray, keys: Keys) -> Step:
+        """Feed words y (N ids) to states h (N, H): GRU, score, attend, combine, adaptive-softmax head."""
+        dec_h = gru_cell(self._input_gates(y), h, self.w_hh_t, self.b_hh)  # (N, H)
+        if self.scorer == "none":
+            scores = weights = context = None
+            ctx_in = np.zeros_like(dec_h)  # the plain decoder never sees the encoder states
+        else:
+            if self.scorer == "concat":  # v_a · tanh(W_q h_t + W_k h_s)
+                q = dec_h @ self.w_q_t  # (N, H)
+                scores = np.tanh(q[:, None, :] + keys.keys) @ self.v_a  # (N, S, H) -> (N, S)
+            else:  # h_t · h_s / √H   or   h_t · W_a h_s / √H
+                scores = (dec_h @ keys.keys) * self.scale  # (N, H) @ (H, S) -> (N, S)
+            masked = scores if keys.allowed is None else np.where(keys.allowed, scores, NEG_INF)
+            weights = softmax(masked)  # (N, S)
+            context = weights @ keys.enc_out  # (N, S) @ (S, H) -> (N, H)
+            ctx_in = context
+        att_h = np.tanh(np.concatenate([dec_h, ctx_in], axis=1) @ self.w_c_t + self.b_c)  # (N, E)
+        return Step(dec_h, scores, weights, context, att_h, log_softmax(att_h @ self.head_t))
+
+
 def _top(lp: np.ndarray, k: int, offset: int) -> list[tuple[float, int]]:
     """The k largest entries of lp (1-D) as (log-prob, offset + index), best first, ties by index."""
     k = min(k, lp.shape[0])
@@ -232,8 +251,10 @@ _CACHE: "weakref.WeakKeyDictionary[Bundle, FastDecoder]" = weakref.WeakKeyDictio
 
 
 def fast_decoder(bundle: Bundle) -> FastDecoder:
-    """The FastDecoder of a loaded (read-only) bundle, built on first use."""
+    """The NumPy decoder of a loaded (read-only) bundle, built on first use (architectures.numpy_decoder)."""
     fd = _CACHE.get(bundle)
     if fd is None:
-        fd = _CACHE[bundle] = FastDecoder(bundle)
+        from .architectures import numpy_decoder
+
+        fd = _CACHE[bundle] = numpy_decoder(bundle)
     return fd

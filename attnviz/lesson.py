@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .architectures import TRANSFORMERS
 from .text import LENGTH_BUCKETS, word_count
 from .trace import Trace
 from .vocab import EOS
@@ -321,7 +322,7 @@ def needs(stage: Stage, models: Sequence[str]) -> dict[str, Need]:
     scorer (scorers stage)."""
     main = stage_model(stage, models)
     if stage.key == "scorers":
-        return {name: Need(name) for name in models if name != "none"}
+        return {name: Need(name) for name in models if name != "none" and name not in TRANSFORMERS}  # the GRU scorers
     out = {"main": Need(main, stage.hide)}
     if stage.model == "none":
         out["attention"] = Need(attention_model(models))

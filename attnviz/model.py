@@ -32,6 +32,7 @@ class Decoded:
     context: torch.Tensor | None  # (B, T, H) weighted sum of encoder states; None for "none"
     att_h: torch.Tensor  # (B, T, E) attentional state tanh(W_c [dec_h; context]) that picks the word
     last_h: torch.Tensor  # (1, B, H) decoder state after the last step, to continue decoding
+    attended: torch.Tensor | None = None  # (B, S, ·) what the weights multiply; None: enc.enc_out
 
 
 class Encoder(nn.Module):
@@ -57,7 +58,34 @@ class Encoder(nn.Module):
         return Encoded(enc_out, dec_h0, src != PAD_ID)
 
 
-class Decoder(nn.Module):
+class WordChooser(nn.Module):
+    """The output side every decoder shares: an adaptive softmax `self.out` over the target words."""
+
+    out: nn.AdaptiveLogSoftmaxWithLoss
+
+    def best_next(self, att_h: torch.Tensor, banned: tuple[int, ...]) -> torch.Tensor:
+        """Most probable next word, never one of `banned` (frequent specials): (N, E) -> (N,) ids.
+
+        Reads only the adaptive softmax's head when its best entry is a word: then no rarer word
+        can be more probable, since each rare word's probability is at most its cluster's.
+        """
+        head = self.out.head(att_h)  # (N, shortlist + clusters)
+        head[:, list(banned)] = float("-inf")
+        best = head.argmax(-1)  # (N,)
+        in_tail = best >= self.out.shortlist_size
+        if in_tail.any():
+            full = self.out.log_prob(att_h[in_tail])  # (n, V)
+            full[:, list(banned)] = float("-inf")
+            best[in_tail] = full.argmax(-1)
+        return best
+
+    def log_probs(self, att_h: torch.Tensor) -> torch.Tensor:
+        """Next-word log-probabilities over the whole vocabulary: (B, T, E) -> (B, T, V)."""
+        b, t, e = att_h.shape
+        return self.out.log_prob(att_h.reshape(b * t, e)).reshape(b, t, -1)  # (B, T, V)
+
+
+class Decoder(WordChooser):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.emb = nn.Embedding(cfg.tgt_vocab_size, cfg.emb_dim, padding_idx=PAD_ID)
@@ -88,27 +116,6 @@ class Decoder(nn.Module):
             ctx_in = context
         att_h = torch.tanh(self.combine(torch.cat([dec_h, ctx_in], dim=-1)))  # (B, T, E)
         return Decoded(dec_h, scores, weights, context, self.drop(att_h), last_h)
-
-    def best_next(self, att_h: torch.Tensor, banned: tuple[int, ...]) -> torch.Tensor:
-        """Most probable next word, never one of `banned` (frequent specials): (N, E) -> (N,) ids.
-
-        Reads only the adaptive softmax's head when its best entry is a word: then no rarer word
-        can be more probable, since each rare word's probability is at most its cluster's.
-        """
-        head = self.out.head(att_h)  # (N, shortlist + clusters)
-        head[:, list(banned)] = float("-inf")
-        best = head.argmax(-1)  # (N,)
-        in_tail = best >= self.out.shortlist_size
-        if in_tail.any():
-            full = self.out.log_prob(att_h[in_tail])  # (n, V)
-            full[:, list(banned)] = float("-inf")
-            best[in_tail] = full.argmax(-1)
-        return best
-
-    def log_probs(self, att_h: torch.Tensor) -> torch.Tensor:
-        """Next-word log-probabilities over the whole vocabulary: (B, T, E) -> (B, T, V)."""
-        b, t, e = att_h.shape
-        return self.out.log_prob(att_h.reshape(b * t, e)).reshape(b, t, -1)  # (B, T, V)
 
 
 class Seq2Seq(nn.Module):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .checkpoint import Bundle
-from .torchdecode import forced_trace
+from .torchdecode import forced_heads, forced_trace
 from .trace import trace_translation
 
 # Hand-written pairs, each showing something a class asks about: the adjective after its noun,
@@ -36,12 +36,15 @@ def frame(bundle: Bundle, step: int, examples=CURATED) -> dict:
     computed by bundle.model: the live model while it trains."""
     was_training = bundle.model.training
     bundle.model.eval()  # no dropout: the frame shows what the model computes, as the page does
-    weights = []
+    weights, heads = [], []
     for en, fr in examples:
         w = forced_trace(bundle, en, fr).weights  # (T, S) or None
         weights.append(None if w is None else w.round(DECIMALS).tolist())
+        every = forced_heads(bundle, en, fr)  # (L, A, T, S): a Transformer's every cross-attention head
+        if every is not None:
+            heads.append(every.round(DECIMALS).tolist())
     bundle.model.train(was_training)
-    return {"step": step, "weights": weights}
+    return {"step": step, "weights": weights, **({"heads": heads} if heads else {})}
 
 
 @dataclass

@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .i18n import LANGS
 from .lesson import STAGES as LESSON_STAGES
+from .lesson_heads import STAGES as HEADS_STAGES
 from .text import tokenize_en
 
-VIEWS = ("translate", "compare", "steps", "lesson", "learn", "how")
+if TYPE_CHECKING:
+    from .trace import Trace
+
+VIEWS = ("translate", "compare", "steps", "lesson", "lesson2", "learn", "how")  # lesson2: many heads
 MAX_BEAM = 8
 MAX_CHARS = 1000  # the text boxes hold at most this many characters; longer input is cut, with a note
 PARAMS = ("sentence", "model", "beam", "force", "prefix", "hide", "view", "step", "stage", "answers", "lang",
-          "present")
-ASKING = tuple(s.key for s in LESSON_STAGES if s.question)  # lesson stages whose guess a link can hold
+          "present", "layer", "head")
+# lesson stages whose guess a link can hold: both lessons' (their stage keys differ, so one `answers` holds both)
+ASKING = tuple(s.key for s in (*LESSON_STAGES, *HEADS_STAGES) if s.question)
 MAX_OPTION = 99  # a guess is a 1-based option number; no question has nearly this many
 
 Note = tuple[str, dict]
@@ -41,6 +46,8 @@ class Settings:
     answers: tuple[tuple[str, int], ...] = ()  # the lesson's guesses: (stage key, 0-based option), in stage order
     lang: str = LANGS[0]
     present: bool = False
+    layer: int = 0  # Transformer: the layer and head a single-attention view shows, 1-based; 0 = the model's own
+    head: int = 0
     notes: tuple[Note, ...] = field(default=(), compare=False)
 
 
@@ -94,7 +101,7 @@ def parse_query(params: Mapping[str, object], models: Sequence[str], default: Se
             values["beam"] = beam
         else:
             bad("beam", default.beam)
-    for name in ("step", "stage"):
+    for name in ("step", "stage", "layer", "head"):
         if name in p:
             number = _int(p[name])
             if number is not None and number >= 1:
@@ -118,6 +125,22 @@ def parse_query(params: Mapping[str, object], models: Sequence[str], default: Se
             bad("hide", ", ".join(str(i + 1) for i in hide) or "-")
         s = replace(s, hide=hide)
     return replace(s, notes=tuple(notes))
+
+
+def pick_head(trace: "Trace", layer: int, head: int) -> tuple["Trace", Note | None]:
+    """The trace as head (layer, head) of a Transformer sees it (1-based; 0 = the model's own head).
+
+    A head the model does not have falls back to the model's own, with a note; a GRU trace (one
+    attention, no heads) comes back unchanged.
+    """
+    if trace.heads is None or (layer, head) == (0, 0):
+        return trace, None
+    layers, heads = trace.heads.shape
+    want_layer, want_head = layer or trace.heads.layer + 1, head or trace.heads.head + 1
+    if 1 <= want_layer <= layers and 1 <= want_head <= heads:
+        return trace.for_head(want_layer - 1, want_head - 1), None
+    return trace, ("notes.bad_head", {"layer": want_layer, "head": want_head, "layers": layers, "heads": heads,
+                                      "shown_layer": trace.heads.layer + 1, "shown_head": trace.heads.head + 1})
 
 
 def clamp_step(step: int, steps: int) -> tuple[int, Note | None]:

@@ -15,7 +15,7 @@ import torch
 from .checkpoint import Bundle
 from .model import Encoded
 from .text import detokenize_fr
-from .trace import (_NEVER_EMIT, _NEVER_WRITTEN, TOP_K, Trace, copied_positions, copy_position, default_max_len,
+from .trace import (_NEVER_EMIT, _NEVER_WRITTEN, TOP_K, Heads, Trace, copied_positions, copy_position, default_max_len,
                     forced_target, prepare, source_ids)
 from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID
 
@@ -156,14 +156,28 @@ def record(
         src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
         tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in tgt_ids),
         translation=detokenize_fr(words[:-1] if words[-1:] == [EOS] else words),
-        enc_out=first(enc.enc_out), dec_states=first(dec.dec_h),
+        enc_out=first(enc.enc_out if dec.attended is None else dec.attended), dec_states=first(dec.dec_h),
         scores=first(dec.scores), weights=first(dec.weights), contexts=first(dec.context),
         topk_tokens=tuple(tuple(vocab.decode(row)) for row in top.indices.tolist()),
         topk_probs=top.values.numpy().astype(np.float64),
         chosen_probs=probs[torch.arange(len(tgt_ids)), torch.tensor(tgt_ids)].numpy().astype(np.float64),
         blocked=src.blocked, alternatives=alternatives,
         forced=forced, copied=copied, stop_reason="eos" if words[-1:] == [EOS] else "length",
+        heads=_heads(bundle, dec, enc),
     )
+
+
+def _heads(bundle: Bundle, dec, enc: Encoded) -> Heads | None:
+    """A Transformer's every head from its decoder's record (sentence 0); None for a GRU."""
+    if getattr(dec, "cross_weights", None) is None:
+        return None
+    first = lambda t: t[0].detach().numpy().astype(np.float64)  # noqa: E731
+    return Heads(layer=bundle.cfg.attention_layer, head=bundle.cfg.attention_head,
+                 cross_scores=first(dec.cross_scores).transpose(2, 0, 1, 3),  # (L, A, T, S) -> (T, L, A, S)
+                 cross_weights=first(dec.cross_weights).transpose(2, 0, 1, 3),
+                 queries=first(dec.queries).transpose(2, 0, 1, 3), keys=first(dec.keys), values=first(dec.values),
+                 cross_out=first(dec.cross_out).transpose(1, 0, 2),  # (L, T, D) -> (T, L, D)
+                 self_weights=first(dec.self_weights).transpose(2, 0, 1, 3), memory=first(enc.enc_out))
 
 @torch.inference_mode()
 def forced_trace(bundle: Bundle, sentence: str, target: str) -> Trace:
@@ -171,6 +185,17 @@ def forced_trace(bundle: Bundle, sentence: str, target: str) -> Trace:
     record, computed by bundle.model (a live model in training, see Bundle.of_model)."""
     ids, shown = forced_target(bundle.tgt_vocab, target)
     return record(bundle, encoded_source(bundle, sentence), ids + [EOS_ID], "forced", tgt_words=shown)
+
+
+@torch.inference_mode()
+def forced_heads(bundle: Bundle, sentence: str, target: str) -> np.ndarray | None:
+    """Every cross-attention head's weights under teacher forcing of `target`: (L, A, T, S), T with
+    <eos>; None for a model with one attention (the GRUs)."""
+    ids, _ = forced_target(bundle.tgt_vocab, target)
+    src = encoded_source(bundle, sentence)
+    dec = bundle.model.decoder(torch.tensor([[BOS_ID] + ids]), src.enc.dec_h0, src.enc, src.allowed)
+    every = getattr(dec, "cross_weights", None)  # (1, L, A, T, S)
+    return None if every is None else every[0].numpy().astype(np.float64)
 
 
 @torch.inference_mode()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -91,6 +91,35 @@ class BeamTree:
 
 
 @dataclass(frozen=True)
+class Heads:
+    """Every attention head of a Transformer trace (T output steps, S source words, L layers, A heads,
+    K = D / A). The Trace's own scores / weights / contexts are head (layer, head)'s."""
+
+    layer: int  # the head the trace's single-attention fields show (0-based)
+    head: int
+    cross_scores: np.ndarray  # (T, L, A, S) q·k/√K, before the mask
+    cross_weights: np.ndarray  # (T, L, A, S) softmax: rows sum to 1 over the allowed words
+    queries: np.ndarray  # (T, L, A, K) each step's cross-attention query
+    keys: np.ndarray  # (L, A, S, K) the English words' cross-attention keys
+    values: np.ndarray  # (L, A, S, K) and values
+    cross_out: np.ndarray  # (T, L, D) the heads' outputs concatenated and projected
+    self_weights: np.ndarray  # (T, L, A, T) decoder masked self-attention: 0 on later words
+    memory: np.ndarray  # (S, D) the encoder's output, which every layer's keys and values come from
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(layers, heads)."""
+        return self.cross_weights.shape[1], self.cross_weights.shape[2]
+
+    def check(self, layer: int, head: int) -> None:
+        """ValueError unless (layer, head) is one of this model's heads (0-based)."""
+        layers, heads = self.shape
+        if not (0 <= layer < layers and 0 <= head < heads):
+            raise ValueError(f"no head {head} in layer {layer}: the model has layers 0..{layers - 1}, "
+                             f"heads 0..{heads - 1}")
+
+
+@dataclass(frozen=True)
 class Trace:
     """One sentence through one model: T output steps, S source words.
 
@@ -121,6 +150,8 @@ class Trace:
     beam_tree: BeamTree | None = None  # beam mode only
     hypothesis: int = 0  # beam: rank (0 = best) of the hypothesis this trace follows
     copied: tuple[int, ...] = ()  # (T,) source position whose word this step copied, -1 if none; () -> none
+    heads: Heads | None = None  # a Transformer's every head; enc_out / dec_states / contexts are then the
+    # shown head's values (S, K), queries (T, K) and weighted sums of the values (T, K)
 
     def __post_init__(self) -> None:
         if not self.forced:
@@ -129,6 +160,18 @@ class Trace:
             object.__setattr__(self, "stop_reason", "eos" if self.finished else "length")
         if not self.copied:
             object.__setattr__(self, "copied", (-1,) * len(self.tgt_tokens))
+
+    def for_head(self, layer: int, head: int) -> "Trace":
+        """This trace seen through another head: its scores, weights, queries, values and their
+        weighted sums. ValueError for a model without heads or a head it does not have."""
+        if self.heads is None:
+            raise ValueError(f"the {self.scorer!r} model has one attention, no heads")
+        self.heads.check(layer, head)
+        weights = self.heads.cross_weights[:, layer, head]  # (T, S)
+        values = self.heads.values[layer, head]  # (S, K)
+        return replace(self, scores=self.heads.cross_scores[:, layer, head], weights=weights,
+                       contexts=weights @ values, enc_out=values, dec_states=self.heads.queries[:, layer, head],
+                       heads=replace(self.heads, layer=layer, head=head))
 
     def model_ids(self, vocab: Vocab) -> list[int]:
         """The ids the model wrote or was given: <unk> at every copied step."""
@@ -370,7 +413,7 @@ def _search(
             lp = fd.word_log_prob(step, 0, tok, tops[0][2])
             base = s.cum[live[0]] if live[0] >= 0 else 0.0
             live = [s.add(live[0], tok, lp, base + lp, "forced", (t, 0))]
-            y, h = [tok], step.dec_h
+            y, h = [tok], step.next_state
             continue
         cands = []  # (cumulative log-prob, node)
         for r, (_, sel, _) in enumerate(tops):
@@ -391,7 +434,8 @@ def _search(
             live = new_live
             break
         rows = [s.where[n][1] for n in new_live]
-        h = step.dec_h if rows == [0] and step.dec_h.shape[0] == 1 else step.dec_h[rows]  # (N', H)
+        state = step.next_state  # (N, H) GRU states, or a Transformer's cache of N hypotheses
+        h = state if rows == [0] and step.att_h.shape[0] == 1 else state[rows]
         y = [s.token[n] for n in new_live]
         live = new_live
     return s, finished or [n for n in live if n >= 0]
@@ -403,7 +447,8 @@ def _trace_of(
 ) -> Trace:
     """The Trace of the hypothesis ending at `node`, gathered from the records made while decoding."""
     path = s.path(node)
-    shown = fast_decoder(bundle).words(bundle.tgt_vocab)  # id -> word
+    fd = fast_decoder(bundle)
+    shown = fd.words(bundle.tgt_vocab)  # id -> word
     ids = [s.token[n] for n in path]
     steps = [s.steps[s.where[n][0]] for n in path]
     rows = [s.where[n][1] for n in path]
@@ -416,6 +461,7 @@ def _trace_of(
         return np.stack([p[r] for p, r in zip(parts, rows)]).astype(np.float64)  # (T, ·)
 
     tops = [top[r] for (_, top), r in zip(steps, rows)]
+    heads = _heads_of(fd, keys, [st for st, _ in steps], rows)
     finished = ids[-1:] == [EOS_ID]
     weights = gather("weights")
     words = list(prefix_shown[: len(path)]) + [shown[i] for i in ids[len(prefix_shown):]]
@@ -426,14 +472,30 @@ def _trace_of(
         src_tokens=tuple(src.tokens), src_known=tuple(i != UNK_ID for i in src.ids),
         tgt_tokens=tuple(words), tgt_known=tuple(i != UNK_ID for i in ids),
         translation=detokenize_fr(words[:-1] if finished else words),
-        enc_out=keys.enc_out.astype(np.float64), dec_states=gather("dec_h"),
+        enc_out=fd.attended(keys).astype(np.float64), dec_states=gather("dec_h"),
         scores=gather("scores"), weights=weights, contexts=gather("context"),
         topk_tokens=tuple(tuple(shown[i] for _, i in top) for top in tops),
         topk_probs=np.exp(np.array([[lp for lp, _ in top] for top in tops], dtype=np.float64)),
         chosen_probs=np.exp(np.array([s.logp[n] for n in path], dtype=np.float64)),
         blocked=src.blocked, forced=tuple(forced), copied=copied,
-        stop_reason="eos" if finished else "length", **extra,
+        stop_reason="eos" if finished else "length", heads=heads, **extra,
     )
+
+
+def _heads_of(fd, keys: Keys, steps: list[Step], rows: list[int]) -> "Heads | None":
+    """Every head of the hypothesis that ran through `rows` of `steps`; None for a one-attention model."""
+    if steps[0].heads is None:
+        return None
+    pick = lambda name: np.stack([st.heads[name][r] for st, r in zip(steps, rows)]).astype(np.float64)  # noqa: E731
+    t = len(steps)
+    self_w = np.zeros((t,) + steps[0].heads["self_weights"].shape[1:3] + (t,))  # (T, L, A, T): 0 on later words
+    for i, (st, r) in enumerate(zip(steps, rows)):
+        self_w[i, :, :, : i + 1] = st.heads["self_weights"][r]
+    layer, head = fd.view
+    return Heads(layer=layer, head=head, cross_scores=pick("cross_scores"), cross_weights=pick("cross_weights"),
+                 queries=pick("queries"), cross_out=pick("cross_out"), self_weights=self_w,
+                 keys=keys.keys.astype(np.float64), values=keys.values.astype(np.float64),
+                 memory=keys.enc_out.astype(np.float64))
 
 
 def trace_translation(
@@ -498,6 +560,16 @@ def trace_translation(
     alts = tuple((detokenize_fr(_words(vocab, s, src, n, prefix_shown)), round(sc, 4)) for sc, n in scored)
     return _trace_of(bundle, src, keys, s, scored[hypothesis][1], "beam", prefix_shown,
                      alternatives=alts, beam_tree=tree, hypothesis=hypothesis)
+
+
+def encoder_self_attention(bundle: Bundle, trace: Trace) -> np.ndarray | None:
+    """A Transformer's encoder self-attention for the trace's sentence, every layer and head:
+    (L, A, S, S), each English word's weights over every English word. Recomputed on demand (one
+    encoder pass, well under a millisecond) rather than kept in every trace; None for a GRU."""
+    if trace.heads is None:
+        return None
+    _, weights = fast_decoder(bundle).encode_layers(bundle.src_vocab.encode(trace.src_tokens))
+    return weights.astype(np.float64)
 
 
 def _node_word(vocab: Vocab, s: _Search, src: _Source, node: int, prefix_shown: Sequence[str]) -> str:

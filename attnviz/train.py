@@ -16,9 +16,9 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from .attention import SCORERS
+from .architectures import torch_model
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
-from .config import ModelConfig, TrainConfig
+from .config import SCORER_NAMES, TrainConfig, default_config
 from .data import Pair, batches, hide_shared_names, read_pairs, split_pairs
 from .model import Seq2Seq
 from .snapshots import Recorder
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def add_train_args(parser: argparse.ArgumentParser) -> None:
     """--scorer, --out, --resume, --limit, plus one flag per TrainConfig field."""
-    parser.add_argument("--scorer", choices=list(SCORERS), required=True)
+    parser.add_argument("--scorer", choices=list(SCORER_NAMES), required=True)
     parser.add_argument("--out", help="bundle stem (default: models/<scorer>)")
     parser.add_argument("--resume", action="store_true", help="continue from runs/<scorer>/resume.pt")
     parser.add_argument("--limit", type=int, default=0, help="train on the first N training pairs only")
@@ -59,6 +59,16 @@ def evaluate_loss(model: Seq2Seq, pairs: list[Pair], src_vocab: Vocab, tgt_vocab
     return total / max(count, 1)
 
 
+def warmup_lr(cfg: TrainConfig, step: int) -> float:
+    """Linear warm-up to cfg.lr over cfg.warmup_steps, then decay as 1/√step (Vaswani et al. 2017)."""
+    return cfg.lr * min(step / cfg.warmup_steps, math.sqrt(cfg.warmup_steps / step))
+
+
+def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
+    for group in opt.param_groups:
+        group["lr"] = lr
+
+
 def _resume_state(path: Path) -> dict:
     # weights_only=True: the resume file holds tensors and plain values, and loading it runs no code
     return torch.load(path, weights_only=True)
@@ -74,9 +84,9 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     train_pairs = splits.train[:limit] if limit else splits.train
     src_vocab = Vocab.build((p.src_tokens for p in train_pairs), cfg.src_min_freq, cfg.src_max_vocab)
     tgt_vocab = Vocab.build((p.tgt_tokens for p in train_pairs), cfg.tgt_min_freq, cfg.tgt_max_vocab)
-    mcfg = ModelConfig(scorer=scorer, src_vocab_size=len(src_vocab), tgt_vocab_size=len(tgt_vocab))
-    model = Seq2Seq(mcfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    mcfg = default_config(scorer, len(src_vocab), len(tgt_vocab))
+    model = torch_model(mcfg)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98) if cfg.warmup_steps else (0.9, 0.999))
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
     log.info("%s: %d train / %d valid pairs, vocab %d/%d, %d parameters", scorer, len(train_pairs),
              len(splits.valid), len(src_vocab), len(tgt_vocab), model.num_parameters())
@@ -113,6 +123,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         for b in batches(practice, src_vocab, tgt_vocab, cfg.batch_tokens, seed=cfg.seed + epoch):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
                 loss = model(b.src, b.src_len, b.tgt_in, b.tgt_out)
+            if cfg.warmup_steps:
+                set_lr(opt, warmup_lr(cfg, step + 1))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
@@ -128,7 +140,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
                 break
         bar.close()
         valid = evaluate_loss(model, splits.valid, src_vocab, tgt_vocab, cfg.batch_tokens)
-        sched.step(valid)
+        if not cfg.warmup_steps:  # with a warm-up the rate follows warmup_lr, step by step
+            sched.step(valid)
         seconds = time.monotonic() - t0
         history.append({"epoch": epoch, "train_loss": round(loss_sum / max(seen, 1), 4),
                         "valid_loss": round(valid, 4), "seconds": round(seconds, 1),
@@ -152,7 +165,11 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         if averaged is not None:
             history.append(averaged)
             best_step = step
-    snapshots = recorder.finish(load_bundle(out.with_suffix(".json")), best_step)
+    try:
+        snapshots = recorder.finish(load_bundle(out.with_suffix(".json")), best_step)
+    except Exception:  # the bundle is written: keep it and its history, say why the snapshots are missing
+        log.exception("could not record the final attention snapshots; the card keeps the frames so far")
+        snapshots = {"examples": [], "frames": recorder.frames}
     _record_full_history(out, history, snapshots)
     return out.with_suffix(".json")
 

@@ -9,14 +9,39 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .config import SCORER_NAMES
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_all_report
 from .trace import MAX_TARGET_CHARS, Trace, trace_translation
 
 
-def trace_to_json(trace: Trace) -> dict:
-    """The per-scorer record of the JSON output; T rows include the final <eos> step."""
-    as_list = lambda a: None if a is None else [[round(float(x), 6) for x in row] for row in a]  # noqa: E731
+def _rounded(a):
+    """An array as nested lists of floats rounded to 6 decimals (None stays None)."""
+    return None if a is None else np.round(np.asarray(a, dtype=np.float64), 6).tolist()
+
+
+def heads_to_json(trace: Trace) -> dict | None:
+    """--heads: every head of a Transformer trace (0-based indices; T includes <eos>); None for a GRU.
+
+    Schema: {"layers": L, "heads": A, "shown": [layer, head],
+             "cross_scores": [T][L][A][S] q·k/√K, "cross_weights": [T][L][A][S] softmax,
+             "self_weights": [T][L][A][T] decoder self-attention (0 on later words)}
+    """
+    h = trace.heads
+    if h is None:
+        return None
+    layers, heads = h.shape
+    return {"layers": layers, "heads": heads, "shown": [h.layer, h.head],
+            "cross_scores": _rounded(h.cross_scores), "cross_weights": _rounded(h.cross_weights),
+            "self_weights": _rounded(h.self_weights)}
+
+
+def trace_to_json(trace: Trace, heads: bool = False) -> dict:
+    """The per-scorer record of the JSON output; T rows include the final <eos> step. A Transformer's
+    scores / weights are its shown head's ("head": [layer, head], 0-based); `heads` adds every head."""
+    as_list = _rounded
+    every = heads_to_json(trace) if heads else None
     return {
         "scorer": trace.scorer,
         "mode": trace.mode,
@@ -32,6 +57,8 @@ def trace_to_json(trace: Trace) -> dict:
                  for toks, probs in zip(trace.topk_tokens, trace.topk_probs)],
         **({"alternatives": [{"translation": t, "score": s} for t, s in trace.alternatives]}
            if trace.alternatives else {}),
+        **({"head": [trace.heads.layer, trace.heads.head]} if trace.heads is not None else {}),
+        **({"all_heads": every} if every is not None else {}),
     }
 
 
@@ -127,6 +154,8 @@ def add_translate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beam", type=beam_width, default=1, help="beam width (1: greedy)")
     p.add_argument("--block", help="comma-separated 0-based source positions hidden from attention, e.g. 0,2")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--heads", action="store_true",
+                   help="with --json: every Transformer head's scores and weights (\"all_heads\"; see README)")
     p.add_argument("--models", default=str(DEFAULT_MODELS_DIR), help="folder of bundles")
 
 
@@ -197,7 +226,7 @@ def main(args: argparse.Namespace) -> int:
             else:
                 _emit(f"error: {where}{error}  (input {line!r})", sys.stderr)
         elif args.json:
-            _emit(_json_line({"source": source, **at, "results": [trace_to_json(t) for t in traces]}))
+            _emit(_json_line({"source": source, **at, "results": [trace_to_json(t, args.heads) for t in traces]}))
         else:
             _emit("\n".join([source] + [format_trace(t) for t in traces]) + "\n")
     return status

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from attnviz.attention import SCORERS
+from attnviz.config import SCORER_NAMES
 from attnviz.checkpoint import load_bundle
 from tiny_models import build_tiny_models_dir
 
@@ -19,6 +19,6 @@ def tiny_models_dir(tmp_path_factory) -> Path:
     return build_tiny_models_dir(tmp_path_factory.mktemp("models"))
 
 
-@pytest.fixture(scope="session", params=list(SCORERS))
+@pytest.fixture(scope="session", params=list(SCORER_NAMES))
 def tiny_bundle(request, tiny_models_dir):
     return load_bundle(tiny_models_dir / request.param)

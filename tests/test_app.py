@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from attnviz import explain
+from attnviz.config import SCORER_NAMES
 from attnviz.i18n import messages
 from attnviz.state import MAX_CHARS, VIEWS
 from attnviz.views import steps
@@ -123,12 +124,13 @@ def test_heatmap_spec_reaches_the_page_unchanged_and_without_automargin(app):
 def test_compare_view_has_a_panel_per_scorer_and_the_quality_section(app):
     view(app, "compare")
     heads = [s.value for s in app.main.subheader]
-    assert heads == [explain.scorer_label(s) for s in ("dot", "general", "concat", "none")]
-    assert [k for k in keys(app) if k.startswith("cmp-")] == ["cmp-dot", "cmp-general", "cmp-concat"]  # none: no heatmap
+    assert heads == [explain.scorer_label(s) for s in SCORER_NAMES]
+    assert [k for k in keys(app) if k.startswith("cmp-")] == ["cmp-dot", "cmp-general", "cmp-concat",
+                                                                 "cmp-transformer"]  # none: no heatmap
     assert EN("app.no_attention") in [i.value for i in app.info]
     assert "Measured quality" in app.header[0].value
     table = app.dataframe[0].value
-    assert table["model"].tolist() == [explain.scorer_label(s) for s in ("dot", "general", "concat", "none")]
+    assert table["model"].tolist() == [explain.scorer_label(s) for s in SCORER_NAMES]
     assert {"BLEU", "chrF", "AER"} <= set(table.columns)
     assert not app.get("vega_lite_chart")  # the charts wait for their toggle (vega-embed is slow to boot)
     app.toggle(key="quality_charts").set_value(True).run()
@@ -143,7 +145,7 @@ def test_quality_table_has_no_none_and_formatted_counts(app):
     assert not any(c in ("None", "nan", "NaN", "<NA>") for c in cells)
     params = table["parameters"].tolist()
     assert all("," in p for p in params if len(p.replace(",", "")) > 3)  # 12,345 not 12345
-    assert table["AER"].tolist()[-1] == "–"  # the no-attention model has no alignment
+    assert table["AER"].tolist()[SCORER_NAMES.index("none")] == "–"  # the no-attention model has no alignment
 
 
 def test_step_view_plays_back_step_by_step(app):

@@ -20,5 +20,5 @@ def test_a_bundle_missing_its_weights_is_named_and_the_rest_still_work(tiny_mode
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning).replace("\\", "")  # the page escapes Markdown
     assert "general.safetensors" in warnings and "concat.json" in warnings
-    assert len(at.radio(key="model").options) == 2  # dot and none
+    assert len(at.radio(key="model").options) == 3  # dot, none and transformer
     assert at.get("plotly_chart")  # the page still translates with the models that loaded

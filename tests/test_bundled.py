@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from attnviz.attention import SCORERS
+from attnviz.config import SCORER_NAMES
 from attnviz.checkpoint import DEFAULT_MODELS_DIR, bundle_paths, load_all
 from attnviz.trace import trace_translation
 
@@ -13,7 +13,7 @@ def bundles():
 
 
 def test_every_scorer_is_bundled_and_small_enough():
-    assert [p.stem for p in bundle_paths()] == list(SCORERS)
+    assert [p.stem for p in bundle_paths()] == list(SCORER_NAMES)
     size = sum(f.stat().st_size for f in DEFAULT_MODELS_DIR.iterdir() if f.is_file())
     assert size <= 100 * 10**6  # issue 12: at most 100 MB with five bundles
 
@@ -54,7 +54,7 @@ def test_no_bundle_is_worse_than_the_previous_ones(bundles):
         assert aer is None or m["aer"] <= aer, scorer
 
 
-@pytest.mark.parametrize("scorer", ["dot", "general", "concat"])
+@pytest.mark.parametrize("scorer", ["dot", "general", "concat", "transformer"])
 def test_the_last_recorded_frame_is_what_the_bundled_model_shows(bundles, scorer):
     snaps = bundles[scorer].card["attention_snapshots"]
     first, last = snaps["frames"][0], snaps["frames"][-1]
@@ -64,5 +64,7 @@ def test_the_last_recorded_frame_is_what_the_bundled_model_shows(bundles, scorer
         fold = lambda tokens: [w.casefold() for w in tokens]  # noqa: E731  (labels: "La" as typed or "la")
         assert fold(t.src_tokens) == fold(ex["src_tokens"]) and fold(t.tgt_tokens) == fold(ex["tgt_tokens"])
         assert np.array_equal(np.asarray(last["weights"][i]), t.weights.round(3)), ex["en"]
+        if t.heads is not None:  # every head, as (L, A, T, S)
+            assert np.allclose(np.asarray(last["heads"][i]), t.heads.cross_weights.transpose(1, 2, 0, 3), atol=1.5e-3)
         untrained = np.asarray(first["weights"][i])  # (T, S): near uniform before training
         assert untrained.max() < 3.0 / untrained.shape[1]

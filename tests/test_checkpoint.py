@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 
 from attnviz.checkpoint import Bundle, BundleError, bundle_paths, load_all, load_bundle, save_bundle
 from attnviz.config import SCORER_NAMES, ModelConfig, weight_shapes
-from attnviz.model import Seq2Seq
+from attnviz.architectures import torch_model
 from attnviz.trace import trace_translation
 from tiny_models import tiny_model
 
@@ -45,8 +45,8 @@ def test_missing_and_corrupt_files_raise_errors_that_name_the_file(tmp_path):
 
 
 def test_bundles_are_listed_in_registry_order(tiny_models_dir, tmp_path):
-    assert [p.stem for p in bundle_paths(tiny_models_dir)] == ["dot", "general", "concat", "none"]
-    assert list(load_all(tiny_models_dir)) == ["dot", "general", "concat", "none"]
+    assert [p.stem for p in bundle_paths(tiny_models_dir)] == ["dot", "general", "concat", "none", "transformer"]
+    assert list(load_all(tiny_models_dir)) == ["dot", "general", "concat", "none", "transformer"]
     with pytest.raises(BundleError, match=str(tmp_path)):
         load_all(tmp_path)
 
@@ -56,9 +56,9 @@ def test_bundles_are_listed_in_registry_order(tiny_models_dir, tmp_path):
                                    dict(src_vocab_size=40, tgt_vocab_size=30, emb_dim=16, hidden=8,
                                         softmax_cutoffs=(20,))])
 def test_weight_shapes_are_the_torch_models_without_torch(scorer, sizes):
-    """Loading checks a bundle against weight_shapes(cfg); it must be exactly Seq2Seq's state_dict."""
+    """Loading checks a bundle against weight_shapes(cfg); it must be exactly the torch model's state_dict."""
     cfg = ModelConfig(scorer=scorer, **sizes)
-    assert weight_shapes(cfg) == {k: tuple(v.shape) for k, v in Seq2Seq(cfg).state_dict().items()}
+    assert weight_shapes(cfg) == {k: tuple(v.shape) for k, v in torch_model(cfg).state_dict().items()}
 
 
 def test_bundle_of_a_live_model_tracks_its_training():

@@ -175,7 +175,8 @@ def click(at: AppTest, key: str) -> AppTest:
 
 def new_class(lang: str = "en") -> tuple[AppTest, str, str]:
     at = open_app(**({"class": "new"} | ({"lang": lang} if lang != "en" else {})))
-    code, secret = qp(at, "class"), qp(at, "teach")
+    code, secret = qp(at, "class"), at.session_state["class_secret"]
+    assert "teach" not in at.query_params and secret not in str(at.query_params)  # the projector's address
     assert session.clean_code(code) == code and len(secret) >= 22
     return at, code, secret
 
@@ -370,8 +371,52 @@ def test_the_lesson_asks_the_class_its_stages_question(env):
     assert "look at most when it writes" in page and "0 of 0 answered" in htmls(at)
 
 
-def test_a_teacher_reload_returns_to_the_class_screen(env):
+def cookie_jar(monkeypatch, jar: dict) -> None:
+    """What the browser sends back on a reload (AppTest has no browser): the cookies st.context would hold."""
+    from attnviz.views import classroom
+    monkeypatch.setattr(classroom, "browser_cookies", lambda: dict(jar))
+
+
+def test_the_teacher_link_leaves_no_secret_in_the_address(env):
+    teacher, code, secret = new_class()
+    own = open_app(**{"class": code, "teach": secret})  # the teacher link, opened once: the page's script
+    assert [b for b in own.button if b.key == "class_ask_pick"]  # replaces the address; without a browser,
+    own.run()  # the next run does
+    assert dict(own.query_params) == {"class": code} or qp(own, "class") == code
+    assert "teach" not in own.query_params and secret not in str(own.query_params)
+    page = htmls(own)  # the page hands the secret to the browser's cookie, the address drops it
+    assert f'"attnviz-teach-{code}"' in page and "searchParams.delete(\"teach\")" in page
+    assert f"teach={secret}" not in texts(own)  # the teacher link only inside the closed popover
+    click(own, "class_back")  # the ordinary page keeps the class, not the secret
+    assert qp(own, "class") == code and "teach" not in own.query_params
+    assert secret not in str(own.query_params)
+
+
+def test_a_teacher_reload_returns_to_the_class_screen(env, monkeypatch):
     teacher, code, secret = new_class()
     ask_first_lesson_question(teacher)
-    again = open_app(**{"class": code, "teach": secret})  # a reload: a new session, the same link
+    cookie_jar(monkeypatch, {f"attnviz-teach-{code}": secret})
+    again = open_app(**{"class": code})  # a reload: a new session, the address without the secret
     assert [b for b in again.button if b.key == "class_close"] and "look at most" in texts(again)
+    assert "teach" not in again.query_params
+
+
+def test_a_wrong_secret_cannot_control_the_class(env, monkeypatch):
+    teacher, code, secret = new_class()
+    ask_first_lesson_question(teacher)
+    other, other_code, other_secret = new_class()
+    for jar, params in (({f"attnviz-teach-{code}": "x" * 32}, {}),  # a forged cookie
+                        ({f"attnviz-teach-{code}": other_secret}, {}),  # another class's secret
+                        ({f"attnviz-teach-{other_code}": other_secret}, {}),  # a cookie for another class
+                        ({}, {"teach": other_secret}),  # another class's secret in the link
+                        ({}, {"teach": secret[:-1]})):  # one character short
+        cookie_jar(monkeypatch, jar)
+        at = open_app(**{"class": code, **params})
+        assert "only the teacher's own link" in texts(at), (jar, params)
+        assert not [b for b in at.button if b.key and b.key.startswith("class_")]
+        assert "teach" not in at.query_params and "attnviz-teach" not in htmls(at)
+    from attnviz.views import classroom
+    info = classroom.get_store().get_class(code)
+    assert classroom.get_store().question(code, info.current_q).status == "open"
+    cookie_jar(monkeypatch, {f"attnviz-teach-{code}": "x" * 32})  # a stale cookie, the right link: the link wins
+    assert [b for b in open_app(**{"class": code, "teach": secret}).button if b.key == "class_close"]

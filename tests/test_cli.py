@@ -18,7 +18,7 @@ def test_translate_json_has_the_documented_shape(tiny_models_dir):
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)
     assert obj["source"] == "The white car." and [x["scorer"] for x in obj["results"]] == [
-        "dot", "general", "concat", "none"]
+        "dot", "general", "concat", "none", "transformer"]
     for res in obj["results"]:
         t, s = len(res["target_tokens"]), len(res["source_tokens"])
         assert len(res["topk"]) == t and all(0 <= k["prob"] <= 1 for k in res["topk"][0])

@@ -221,7 +221,7 @@ def test_figure_html_inlines_plotly_for_offline_use():
 
 def test_metrics_frame_reads_the_cards(tiny_cards):
     df = figures.metrics_frame(tiny_cards)
-    assert df["model"].tolist() == ["dot", "general", "concat", "none"]
+    assert df["model"].tolist() == ["dot", "general", "concat", "none", "transformer"]
     for _, row in df.iterrows():
         m = tiny_cards[row.model]["metrics"]
         assert row.BLEU == pytest.approx(m["bleu_greedy"]) and row.chrF == pytest.approx(m["chrf_greedy"])
@@ -246,12 +246,12 @@ def test_bleu_by_length_frame_and_chart(tiny_cards):
     spec = figures.bleu_by_length_chart(tiny_cards).to_dict()
     assert spec["encoding"]["x"]["field"] == "length" and spec["encoding"]["y"]["field"] == "BLEU"
     assert spec["encoding"]["strokeDash"]["field"] == "kind"
-    assert spec["encoding"]["color"]["scale"]["domain"] == ["dot", "general", "concat", "none"]
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["dot", "general", "concat", "none", "transformer"]
 
 
 def test_history_frame_and_training_chart(tiny_cards):
     df = figures.history_frame(tiny_cards)
-    assert len(df) == 4 * 3 * 2  # scorers x epochs x (train, valid)
+    assert len(df) == 5 * 3 * 2  # models x epochs x (train, valid)
     first = df[(df.model == "concat") & (df.epoch == 1) & (df.split == "valid")]["loss"].item()
     assert first == pytest.approx(tiny_cards["concat"]["history"][0]["valid_loss"])
     spec = figures.training_chart(tiny_cards).to_dict()

@@ -127,14 +127,14 @@ def test_a_bundle_missing_one_file_is_reported_and_the_rest_load(models, capsys,
     (models / "general.safetensors").unlink()
     (models / "concat.json").unlink()
     bundles, problems = load_all_report(models)
-    assert list(bundles) == ["dot", "none"] and len(problems) == 2
+    assert list(bundles) == ["dot", "none", "transformer"] and len(problems) == 2
     assert "general.safetensors" in problems[0] and "concat.json" in problems[1]
     with caplog.at_level(logging.WARNING):
-        assert list(load_all(models)) == ["dot", "none"]
+        assert list(load_all(models)) == ["dot", "none", "transformer"]
     assert "general.safetensors" in caplog.text and "concat.json" in caplog.text
     assert cli(["translate", "The dog is big.", "--json", "--models", str(models)]) == 0
     captured = capsys.readouterr()
-    assert [r["scorer"] for r in json.loads(captured.out)["results"]] == ["dot", "none"]
+    assert [r["scorer"] for r in json.loads(captured.out)["results"]] == ["dot", "none", "transformer"]
     assert "warning: weights not found" in captured.err and "general.safetensors" in captured.err
     assert "concat.json" in captured.err
 
@@ -150,7 +150,7 @@ def test_a_second_bundle_for_one_scorer_is_reported(models):
     shutil.copy(models / "dot.json", models / "dot2.json")
     shutil.copy(models / "dot.safetensors", models / "dot2.safetensors")
     bundles, problems = load_all_report(models)
-    assert list(bundles) == ["dot", "general", "concat", "none"]
+    assert list(bundles) == ["dot", "general", "concat", "none", "transformer"]
     assert len(problems) == 1 and "dot2.json" in problems[0] and "'dot'" in problems[0]
 
 

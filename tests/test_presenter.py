@@ -259,3 +259,24 @@ def test_learn_view_offers_play_all_together(link):
     bodies = [h.proto.body for h in at.get("html")]
     if len(at.get("plotly_chart")) > 1:
         assert any("av-play-all" in b and EN("learn.play_all") in b for b in bodies)
+
+
+def test_the_viewport_asks_for_the_real_size_only_when_the_page_depends_on_it(monkeypatch):
+    """A first load that would look the same at the real size costs no second run (views/viewport.py)."""
+    import types
+    fake = types.SimpleNamespace(session_state={})
+    monkeypatch.setattr(viewport, "st", fake)
+    same = lambda: fake.session_state.pop(viewport.SAME, (viewport.ANY, viewport.ANY))  # noqa: E731
+    assert viewport.fit(400, 200) == 400  # a short sentence: the same in any window 600 px tall or more
+    w, h = same()
+    assert w == viewport.ANY and h[0] == 600 and h[0] <= 1000 <= h[1]  # the bench's 1400x1000: no report
+    assert viewport.fit(2000, 200) == 880  # a long one: the window's height decides, any change reports
+    assert same()[1] == (1070, 1090)
+    assert viewport.big_fonts(True) and same()[1] == (viewport.BIG_FROM, viewport.ANY[1])
+    assert not viewport.big_fonts(False) and same() == (viewport.ANY, viewport.ANY)
+    fake.session_state["viewport"] = {"size": [1280, 720]}  # a 720p projector, once reported
+    assert not viewport.big_fonts(True) and same()[1] == (0, viewport.BIG_FROM - 1)
+    assert viewport.size() == (1280, 720) and same() == ((1270, 1290), (710, 730))
+    assert viewport.fit(400, 200, least=260) == 400 and viewport.fit(900, 200) == 520
+    assert same()[1] == (710, 730)  # the narrowest of this run's notes
+    assert "v.same.h" in viewport._JS and "v.last" in viewport._JS  # the page's side of the same rule

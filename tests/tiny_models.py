@@ -6,12 +6,11 @@ from pathlib import Path
 import torch
 
 from attnviz.alignment import load_aligned_pairs
-from attnviz.attention import SCORERS
+from attnviz.architectures import torch_model
 from attnviz.checkpoint import load_bundle, read_card, save_bundle, write_card
-from attnviz.config import ModelConfig
+from attnviz.config import SCORER_NAMES, ModelConfig
 from attnviz.data import make_batch, read_pairs, references_by_source
 from attnviz.evaluate import evaluate_bundle
-from attnviz.model import Seq2Seq
 from attnviz.vocab import Vocab
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -24,13 +23,15 @@ def tiny_vocabs() -> tuple[Vocab, Vocab]:
             Vocab.build((p.tgt_tokens for p in pairs), 1, 100))
 
 
-def tiny_model(scorer: str, seed: int = 0, steps: int = 40) -> tuple[Seq2Seq, Vocab, Vocab]:
-    """A 16-d model fitted for `steps` Adam steps on the fixture pairs, so its outputs are not ties."""
+def tiny_model(scorer: str, seed: int = 0, steps: int = 40) -> tuple[torch.nn.Module, Vocab, Vocab]:
+    """A 16-d model fitted for `steps` Adam steps on the fixture pairs, so its outputs are not ties.
+    The Transformer has 2 + 2 layers of 2 heads (K = 8) and shows layer 1, head 1."""
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = tiny_vocabs()
     cfg = ModelConfig(scorer=scorer, src_vocab_size=len(src_vocab), tgt_vocab_size=len(tgt_vocab),
-                      emb_dim=16, hidden=16, softmax_cutoffs=(20,))
-    model = Seq2Seq(cfg)
+                      emb_dim=16, hidden=16, softmax_cutoffs=(20,), layers=2, heads=2, ff_dim=32,
+                      attention_layer=1, attention_head=1)
+    model = torch_model(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     batch = make_batch(read_pairs(TINY_PAIRS), src_vocab, tgt_vocab)
     for _ in range(steps):
@@ -45,7 +46,7 @@ def build_tiny_models_dir(folder: Path) -> Path:
     """One tiny untrained bundle per scorer in `folder`, with real metrics and a loss history."""
     refs = references_by_source(read_pairs(TINY_PAIRS))
     gold = load_aligned_pairs()[:5]
-    for i, scorer in enumerate(SCORERS):
+    for i, scorer in enumerate(SCORER_NAMES):
         model, src_vocab, tgt_vocab = tiny_model(scorer, seed=i)
         history = [{"epoch": e, "train_loss": 4.0 - e / 2, "valid_loss": 4.2 - e / 3, "seconds": 1.0,
                     "tokens_per_s": 1000, "lr": 0.002} for e in (1, 2, 3)]

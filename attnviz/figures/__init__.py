@@ -13,6 +13,7 @@ cards.py    measured quality, BLEU by length, training curves (from the model ca
 lesson.py   the guided lesson's figures
 lab.py      what-if marks, gold alignments, the beam tree, the hide test
 learn.py    attention while it was learned (training snapshots)
+heads.py    a Transformer's every head: all layers × heads at once, encoder and decoder self-attention
 """
 
 from ._base import *  # noqa: F401,F403
@@ -22,3 +23,4 @@ from .cards import *  # noqa: F401,F403
 from .lesson import *  # noqa: F401,F403
 from .lab import *  # noqa: F401,F403
 from .learn import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403

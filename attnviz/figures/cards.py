@@ -27,17 +27,18 @@ def metrics_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
         rows.append({"model": scorer, "BLEU": m.get("bleu_greedy"), "chrF": m.get("chrf_greedy"),
                      "BLEU (beam)": m.get(beam) if beam else None,
                      "beam width": int(beam.removeprefix("bleu_beam")) if beam else None,
-                     "AER": m.get("aer"), "attention entropy": m.get("attention_entropy"),
+                     "AER": m.get("aer"), "AER held-out": m.get("aer_held_out"), "attention entropy": m.get("attention_entropy"),
                      "test sentences": m.get("test_sentences"), "parameters": card.get("parameters"),
                      "epochs": len(card.get("history") or []) or None})
     return pd.DataFrame(rows).astype({"BLEU": float, "chrF": float, "BLEU (beam)": float, "AER": float,
-                                      "attention entropy": float})
+                                      "AER held-out": float, "attention entropy": float})
 
 
 QUALITY_COLUMNS = {  # metrics_frame column -> (message key, format)
     "model": ("figures.col_model", None), "BLEU": ("explain.metric_bleu", ".2f"),
     "chrF": ("explain.metric_chrf", ".2f"), "BLEU (beam)": ("explain.metric_bleu_beam", ".2f"),
     "beam width": ("figures.col_beam_width", "d"), "AER": ("explain.metric_aer", ".2f"),
+    "AER held-out": ("figures.col_aer_held_out", ".2f"),
     "attention entropy": ("explain.metric_entropy", ".2f"), "test sentences": ("figures.col_sentences", ",d"),
     "parameters": ("figures.col_parameters", ",d"), "epochs": ("figures.col_epochs", "d"),
 }
@@ -63,6 +64,58 @@ def quality_table(cards: Mapping[str, dict], m: Messages | None = None) -> pd.Da
                 shown.append(format(int(v) if "d" in fmt else float(v), fmt))
         out[m(key)] = shown
     return pd.DataFrame(out)
+
+
+HEAD_COLUMNS = {  # card["metrics"]["heads"] entry -> message key of its column
+    "aer_held_out": "figures.col_head_aer_held_out", "aer_all": "figures.col_head_aer_all",
+    "cross_punct": "figures.col_head_punct", "enc_prev": "figures.col_head_prev",
+    "enc_self": "figures.col_head_self", "enc_next": "figures.col_head_next", "enc_punct": "figures.col_head_enc_punct",
+}
+
+
+def head_frame(card: dict, m: Messages | None = None) -> pd.DataFrame | None:
+    """What each head of a Transformer does, measured by `evaluate` (card["metrics"]["heads"]): one row
+    per layer × head (1-based), the shown head marked; None for a model without heads."""
+    m = _en(m)
+    heads = (card.get("metrics") or {}).get("heads")
+    if not heads:
+        return None
+    shown = tuple(heads["shown"])
+    layers, per_layer = np.array(heads["aer_all"]).shape
+    rows = []
+    for layer in range(layers):
+        for head in range(per_layer):
+            row = {m("figures.col_layer"): layer + 1, m("figures.col_head"): head + 1}
+            row.update({m(key): format(heads[name][layer][head], ".2f") for name, key in HEAD_COLUMNS.items()})
+            row[m("figures.col_head_shown")] = "✓" if (layer, head) == shown else ""
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def head_findings(card: dict, m: Messages | None = None) -> list[str]:
+    """The head table's measured findings, one sentence each: the head that aligns best with people
+    (on the held-out half), the cross-attention head that rests most on punctuation, and the encoder
+    heads that look most at the previous and at the next word."""
+    m = _en(m)
+    heads = (card.get("metrics") or {}).get("heads")
+    if not heads:
+        return []
+
+    def best(name: str, lowest: bool = False) -> tuple[int, int, float]:
+        a = np.array(heads[name])
+        flat = int(a.argmin() if lowest else a.argmax())
+        layer, head = np.unravel_index(flat, a.shape)
+        return int(layer) + 1, int(head) + 1, float(a[layer, head])
+
+    shown = heads["shown"]
+    out = []
+    for key, (name, lowest) in {"aligns": ("aer_held_out", True), "punct": ("cross_punct", False),
+                                "prev": ("enc_prev", False), "next": ("enc_next", False)}.items():
+        layer, head, value = best(name, lowest)
+        out.append(m(f"figures.head_finding_{key}", layer=layer, head=head, value=f"{value:.2f}"))
+    out.append(m("figures.head_finding_shown", layer=shown[0] + 1, head=shown[1] + 1,
+                 value=f"{heads['aer_held_out'][shown[0]][shown[1]]:.2f}"))
+    return out
 
 
 def bleu_by_length_frame(cards: Mapping[str, dict]) -> pd.DataFrame:

@@ -1,14 +1,20 @@
-"""The live class: the teacher's class screen on the projector (/?class=new, then /?class=CODE&teach=
-SECRET), the class bar that asks about what is on the page, and the routing to a phone (views/phone.py).
+"""The live class: the teacher's class screen on the projector (/?class=new, or the teacher link
+/?class=CODE&teach=SECRET), the class bar that asks about what is on the page, and the routing to a phone
+(views/phone.py).
 
 The rules are attnviz/classroom/session.py, the data attnviz/classroom/store.py (no SQL here), the
 reveal's figure attnviz/classroom/figure.py. Teacher actions pass the secret this session holds to the
 store, which refuses them without it: a forged widget value or link cannot reveal or move on. The
 counts and the phones refresh in fragments (st.fragment(run_every=…)): the page is never redrawn.
+
+The secret never stays in the address bar (a projector may show it): the session keeps it, the address
+becomes /?class=CODE, and a cookie that this browser sends back (checked against the store like the link)
+reopens the class screen on a reload. The full teacher link is shown only behind "Your teacher link".
 """
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import replace
 
 import segno
@@ -29,6 +35,7 @@ from .controls import URL_LEFT
 
 CODE, SECRET, CONSOLE = "class_code", "class_secret", "class_console"  # session keys of the teacher
 READ = "_class_url_read"  # the class part of the link has been read (once per session)
+COOKIE = "attnviz-teach-"  # + the class code: the secret this browser keeps for a reload (views/classroom.py)
 COUNT_EVERY = 1.0  # s: the projector's count (asked: at least every 2 s)
 NO_CODE = "no free class code after 20 tries"  # for the log: 22^6 codes make this all but impossible
 START_CSS = """
@@ -37,6 +44,33 @@ START_CSS = """
 .st-key-class_start { position: fixed; top: 0.55rem; right: 17rem; z-index: 999990; width: auto; }
 @media (max-width: 1600px) { .st-key-class_start button p { display: none; } }  /* narrow: the icon alone */
 </style>
+"""
+TEACH_JS = """
+<script>
+(() => {
+  // The teacher's secret never stays in the address bar, where a projector would show it. This browser
+  // keeps it in a cookie for this class (sent back on a reload; the server checks it against the store,
+  // as it checks the link), and the address loses its teach= without a history entry that still holds it.
+  const win = window.parent === window ? window : window.parent;
+  const name = %(name)s, secret = %(secret)s, until = new Date(%(until)d * 1000).toUTCString();  // the class's end
+  const secure = win.location.protocol === "https:" ? "; Secure" : "";
+  win.document.cookie = name + "=" + secret + "; path=/; expires=" + until + "; SameSite=Strict" + secure;
+  const h = win.history;
+  const held = () => new URL(win.location.href).searchParams.has("teach");
+  if (!h.__attnvizTeach) {  // once per page: Streamlit pushes the new address; from one with teach=, replace it
+    const push = h.pushState.bind(h);
+    h.pushState = function (state, title, url) {
+      return held() ? h.replaceState(state, title, url) : push(state, title, url);
+    };
+    h.__attnvizTeach = true;
+  }
+  if (held()) {
+    const u = new URL(win.location.href);
+    u.searchParams.delete("teach");
+    h.replaceState(h.state, "", u.toString());
+  }
+})();
+</script>
 """
 CONSOLE_CSS = """
 <style>
@@ -73,11 +107,32 @@ def page(traces: Traces) -> bool:
 
 
 def keep_in_link() -> None:
-    """On the ordinary page of a teacher with a class: keep the class in the link (reload returns)."""
+    """On the ordinary page of a teacher with a class: keep the class, never its secret, in the link (a
+    reload returns to the class screen through the cookie, kept_secret)."""
     ss = st.session_state
     if ss.get(CODE) and ss.get(SECRET):
         st.query_params["class"] = ss[CODE]
-        st.query_params["teach"] = ss[SECRET]
+        st.query_params.pop("teach", None)
+
+
+def browser_cookies() -> dict:
+    """The cookies the browser sent when this session began (none in AppTest)."""
+    try:
+        return dict(st.context.cookies)
+    except Exception:  # no browser
+        return {}
+
+
+def kept_secret(c: str) -> str:
+    """The secret this browser kept for class `c` (TEACH_JS's cookie), unchecked: the store decides."""
+    return str(browser_cookies().get(COOKIE + c, ""))[:100]
+
+
+def keep_secret(c: str, secret: str, until: float) -> None:
+    """Have this browser keep the secret until the class expires (`until`, epoch seconds) for a reload, and
+    drop it from the address (TEACH_JS). The same text every run, so the page runs it again only if needed."""
+    st.html(TEACH_JS % {"name": json.dumps(COOKIE + c), "secret": json.dumps(secret), "until": int(until)},
+            unsafe_allow_javascript=True)
 
 
 def _open_console() -> None:
@@ -92,7 +147,7 @@ def _back_to_page() -> None:
     ss[CONSOLE] = False
     page = {k: v for k, v in (ss.get(URL_LEFT) or {}).items() if k not in PARAMS}
     if ss.get(CODE) and ss.get(SECRET):
-        page.update({"class": ss[CODE], "teach": ss[SECRET]})
+        page["class"] = ss[CODE]
     st.query_params.from_dict(page)
     ss[URL_LEFT] = dict(page)
 
@@ -204,6 +259,7 @@ def teacher_page(traces: Traces, code_param: str, teach: str) -> None:
     store = store_or_say(m)
     if store is None:
         return
+    linked = False  # this run read the secret from the link
     if code_param == "new":
         _start(lang)
     elif not (ss.get(CODE) == code_param and ss.get(SECRET)):  # a link: the secret must be the class's
@@ -214,10 +270,13 @@ def teacher_page(traces: Traces, code_param: str, teach: str) -> None:
         if store.get_class(c) is None:
             st.warning(m("classroom.unknown_code", code=md_code(c)))
             return
-        if not store.is_teacher(c, teach):
+        secret = next((k for k in (teach, kept_secret(c)) if k and store.is_teacher(c, k)), None)
+        if secret is None:  # no secret, or not this class's: the console stays shut, the address keeps no secret
+            st.query_params.pop("teach", None)
             st.info(m("classroom.not_teacher", code=md_code(c), link=md_code(session.join_link(base_url(), c, lang))))
             return
-        ss.update({CODE: c, SECRET: teach})
+        ss.update({CODE: c, SECRET: secret})
+        linked = secret == teach  # TEACH_JS takes it out of the address
     c, secret = ss[CODE], ss[SECRET]
     info = store.get_class(c)
     if info is None:
@@ -225,7 +284,11 @@ def teacher_page(traces: Traces, code_param: str, teach: str) -> None:
         ss.pop(CODE, None)
         ss.pop(SECRET, None)
         return
-    st.query_params.from_dict({"class": c, "teach": secret, **({"lang": lang} if lang != LANGS[0] else {})})
+    keep_secret(c, secret, info.expires_at)
+    if not linked:  # the address without the secret. Not in the run that read it from the link: Streamlit
+        # would push the new address before the page's script could make that a replace, and the old one,
+        # secret and all, would stay in the history; the script replaces it, the next run finds it gone.
+        st.query_params.from_dict({"class": c, **({"lang": lang} if lang != LANGS[0] else {})})
     keys.install(True)  # projector styling: large text, no Streamlit chrome
     st.html(CONSOLE_CSS)
     if info.ended:

@@ -43,6 +43,19 @@ def draw(s: Settings, traces: Traces) -> None:
         draw_quality(s, traces)
 
 
+def draw_heads(s: Settings, traces: Traces) -> None:
+    """Per-head measurements of every model that has heads (the Transformer), with their findings."""
+    m = messages(s.lang)
+    for scorer, card in traces.cards.items():
+        table = figures.head_frame(card, m)
+        if table is None:
+            continue
+        st.subheader(m("compare.heads"))
+        st.caption(m("compare.heads_caption"))
+        st.markdown("\n".join(f"- {line}" for line in figures.head_findings(card, m)))
+        st.dataframe(table, hide_index=True)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def quality_specs(key: tuple, lang: str, _cards: dict) -> tuple:
     """The quality table and the two Altair charts as Vega-Lite specs: they depend only on the model
@@ -64,6 +77,7 @@ def draw_quality(s: Settings, traces: Traces) -> None:
         name: st.column_config.TextColumn(help=help_[name]) for name in table.columns if name in help_})
     if not measured:
         st.info(m("explain.no_scores"))
+    draw_heads(s, traces)
     if (bleu or curves) and not st.toggle(m("compare.show_charts"), key="quality_charts",
                                            help=m("compare.show_charts_help")):
         return  # vega-embed costs the browser ~100 ms to boot and draw: the charts come on request

@@ -4,7 +4,8 @@ then the widgets, into one frozen Settings.
 Widgets own their values in st.session_state under the query parameters' names, so the URL and the
 widgets never disagree: app.py writes the Settings back to the URL after every run. Widgets that are
 not drawn in presenter mode keep their values (persist_state="session"). `step` and `playing` are
-plain session values, not widgets, so leaving Step by step and coming back keeps the step.
+plain session values, not widgets, so leaving Step by step and coming back keeps the step; so are `layer` and
+`head` (a Transformer's head: views/heads.py's picker mirrors them), so every view shows the same head.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def init_from_url(models: list[str], default: Settings) -> None:
         guesses.update(ss.get(GUESSES, {}))
     ss.update(sentence=s.sentence, model=s.model, beam=s.beam, force=s.force, prefix=s.prefix,
               hide=list(s.hide), view=s.view, step=s.step, stage=s.stage, lang=s.lang, present=s.present,
-              playing=False, example=None)
+              layer=s.layer, head=s.head, playing=False, example=None)
     ss[GUESSES] = guesses
     ss[NOTES] = list(s.notes)
     ss[URL_READ] = True
@@ -191,7 +192,8 @@ def settings() -> Settings:
                    beam=int(ss.beam), force=ss.force.strip(), prefix=ss.get("prefix", "").strip(),
                    hide=tuple(sorted(ss.hide)), view=ss.view or VIEWS[0], step=int(ss.step),
                    stage=int(ss.get("stage", 1)), answers=answers(), lang=ss.lang,
-                   present=bool(ss.present), notes=tuple(ss.get(NOTES, [])) + prepared.notes)
+                   present=bool(ss.present), layer=int(ss.get("layer", 0)), head=int(ss.get("head", 0)),
+                   notes=tuple(ss.get(NOTES, [])) + prepared.notes)
 
 
 def answers() -> tuple[tuple[str, int], ...]:

@@ -1,5 +1,6 @@
 """Watch attention learn: each scorer's attention on curated sentences at log-spaced training steps,
-from the model cards (recorded while training), animated in the browser."""
+from the model cards (recorded while training), animated in the browser; for a Transformer, one layer's
+heads side by side (the card's frames[i]["heads"])."""
 from __future__ import annotations
 
 import html
@@ -7,9 +8,13 @@ import html
 import streamlit as st
 
 from .. import figures
+from ..architectures import is_transformer
 from ..i18n import messages
 from ..state import Settings
+from . import viewport
 from .common import Traces, show_figure
+
+WIDE_FROM = 760  # window width (CSS px) from which a layer's heads stand in one row
 
 
 def draw(s: Settings, traces: Traces) -> None:
@@ -19,6 +24,7 @@ def draw(s: Settings, traces: Traces) -> None:
                 if name != "none" and card.get("attention_snapshots")}
     if not recorded:
         st.info(m("learn.not_recorded"))
+        heads_ui(s, traces, None)
         return
     examples = next(iter(recorded.values()))["examples"]
     i = st.segmented_control(m("learn.sentence"), list(range(len(examples))), key="learn_example", default=0,
@@ -30,6 +36,32 @@ def draw(s: Settings, traces: Traces) -> None:
         with col:
             show_figure(figures.learning_figure(snapshots, i, name, m=m, big=s.present), key=f"learn-{name}")
     st.caption(m("learn.caption"))
+    heads_ui(s, traces, i)
+
+
+def heads_ui(s: Settings, traces: Traces, example: int | None) -> None:
+    """Each model with attention heads: one layer's heads side by side through training (the chart's key
+    starts with "learn-", so *Play all models together* starts it too), or why there is nothing to show."""
+    m = messages(s.lang)
+    for name, bundle in traces.models.items():
+        if not is_transformer(bundle.cfg):  # architectures.py tells the models apart, nothing else
+            continue
+        label = m(f"scorers.{name}")
+        st.subheader(m("learn.heads_title", model=label))
+        snapshots = bundle.card.get("attention_snapshots") or {}
+        if example is None or not figures.head_frames(snapshots, example):
+            st.info(m("learn.no_heads", model=label))
+            continue
+        layers = len(figures.head_frames(snapshots, example)[0]["heads"][example])
+        own = bundle.cfg.attention_layer if 0 <= bundle.cfg.attention_layer < layers else 0  # the page's layer
+        layer = st.segmented_control(m("learn.layer"), list(range(layers)), key=f"learn_layer_{name}", default=own,
+                                     required=True, format_func=lambda k: m("learn.layer_option", layer=k + 1))
+        st.markdown(m("learn.heads_intro", layers=layers, layer=layer + 1))
+        heads = len(figures.head_frames(snapshots, example)[0]["heads"][example][0])
+        cols = heads if viewport.size()[0] >= WIDE_FROM else min(heads, 2)  # a phone: two heads a row
+        spec = figures.learning_heads_figure(snapshots, example, layer, name, m=m, big=s.present, cols=cols)
+        show_figure(spec, key=f"learn-heads-{name}")
+        st.caption(m("learn.heads_caption"))
 
 
 PLAY_ALL_JS = """

@@ -20,6 +20,8 @@ from ..state import Settings
 from ..trace import Trace
 from ..vocab import EOS
 from .common import Traces, refusal, show_figure
+from ..architectures import TRANSFORMERS
+from . import lesson_heads
 from .kit import teacher_kit
 from .controls import GUESSES  # session key: stage key -> the option the student picked (0-based)
 
@@ -103,6 +105,8 @@ def draw(s: Settings, traces: Traces) -> None:
     if n == len(script.STAGES) and (sc.question is None or sc.guess is not None):
         st.success(m("lesson.end", made=made, right=right) if made else m("lesson.end_none"))
         st.button(m("lesson.restart"), key="lesson_restart", on_click=_restart)
+        if any(card.get("config", {}).get("scorer") in TRANSFORMERS for card in traces.cards.values()):
+            lesson_heads.start_button(m)  # the next lesson: from one attention to many heads
 
 
 def _explore(sentence: str, model: str, step: int, hide: tuple[int, ...]) -> None:

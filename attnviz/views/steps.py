@@ -14,9 +14,10 @@ import streamlit as st
 
 from .. import explain, figures
 from ..i18n import messages
+from ..figures import headsteps
 from ..state import Settings, clamp_step
 from ..trace import Trace
-from . import lab
+from . import heads, lab
 from .common import Traces, show_figure, trace_or_warn
 from .controls import NOTES
 from .heatmap import draw_heatmap
@@ -49,7 +50,7 @@ def narration(trace: Trace, t: int, m) -> str:
         return explain.step_narration(trace, t, m)
     tok = trace.tgt_tokens[t]
     word = m("explain.eos_word") if tok == "<eos>" else explain.code(tok)
-    return f'{m("explain.step_head", step=t + 1, total=trace.num_steps)} {m("steps.not_english", word=word)}'
+    return f'{explain.step_title(trace, t, m)} {m("steps.not_english", word=word)}'
 
 
 def due_step(step0: int, t0: float, now: float, n: int, every: float = PLAY_EVERY) -> int:
@@ -103,6 +104,9 @@ def draw(s: Settings, traces: Traces) -> None:
     n = trace.num_steps
     for warning in explain.input_notes(trace, m):  # as Translate: another language, unknown or hidden words
         st.warning(warning)
+    inline = s.present and trace.heads is not None  # presenter mode: the head picker beside the controls
+    if not inline:  # a Transformer: the layer × head picker above the controls (a GRU: nothing drawn)
+        trace = heads.picker(s, trace, s.lang, key="steps")
     step, note = clamp_step(int(ss.step), n)
     if note:  # e.g. step=99 in the link: the last step, and say so
         ss.step = step
@@ -110,7 +114,10 @@ def draw(s: Settings, traces: Traces) -> None:
         st.warning(m(note[0], **note[1]))
         _link_step(step)
     playing = bool(ss.playing)
-    draw_controls(m, n, playing)
+    slot = draw_controls(m, n, playing, picker=inline)
+    if slot is not None:
+        with slot:  # the trace through the head the picker names
+            trace = heads.picker(s, trace, s.lang, key="steps", compact=True)
     every = PLAY_EVERY / TICKS_PER_STEP if playing else None
 
     @st.fragment(run_every=every)
@@ -125,11 +132,14 @@ def draw(s: Settings, traces: Traces) -> None:
     lab.draw_edit(s, traces, trace, int(ss.step) - 1)  # what if another word here? (not while playing)
 
 
-def draw_controls(m, n: int, playing: bool) -> None:
+def draw_controls(m, n: int, playing: bool, picker: bool = False):
+    """Play/Pause, Back, Next and the step slider; with `picker`, a column at the end for the head picker
+    (presenter mode: one row less above the figures), returned. Otherwise returns None."""
     ss = st.session_state
     st.html(CONTROLS_CSS)
     row = st.container(key="step_controls")
-    play, prev, nxt, slider = row.columns([1, 1, 1, 3], vertical_alignment="bottom")  # labels fit at 150 %
+    widths = [1, 1, 1, 2, 2] if picker else [1, 1, 1, 3]  # labels fit at 150 %
+    play, prev, nxt, slider, *slot = row.columns(widths, vertical_alignment="bottom")
     # Material icons ship with Streamlit (no emoji font needed, nothing fetched); the same width either way
     play.button(m("steps.pause") if playing else m("steps.play"), key="play", on_click=start_or_pause,
                 args=(n,), type="primary", width="stretch", help=m("steps.keys_help"),
@@ -141,6 +151,7 @@ def draw_controls(m, n: int, playing: bool) -> None:
     if n > 1 and not playing:  # while playing the slider would lag behind the step shown
         ss.step_slider = int(ss.step)
         slider.slider(m("steps.step"), 1, n, key="step_slider", on_change=_slid)
+    return slot[0] if slot else None
 
 
 def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
@@ -151,6 +162,9 @@ def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
     m = messages(s.lang)
     text = explain.step_captions(trace, t, m)
     st.markdown(f"#### {narration(trace, t, m)}")
+    if trace.heads is not None:
+        draw_head_step(s, trace, t, m, text)
+        return
     if s.present:
         draw_step_big(s, trace, t, m, text)
         return
@@ -194,3 +208,46 @@ def draw_step_big(s: Settings, trace: Trace, t: int, m, text: dict) -> None:
             show_figure(figures.context_figure(trace, t, m=m, big=big, height=bottom), "context")
     with e:
         st.html(figures.topk_html(trace, t, m=m, big=big))
+
+
+def draw_head_step(s: Settings, trace: Trace, t: int, m, text: dict) -> None:
+    """A Transformer, one head: the heatmap so far, (1) this step's query and the English words' keys,
+    (2) the scores q·k/√K, (3) the softmax weights and the weighted sum of the values, (4) every head of
+    the layer joined and projected; then the next word beside what differs from the GRU models."""
+    big = viewport.big_fonts(s.present)
+    if s.present:  # as draw_step_big: the heatmap and the bars, then the query and keys, the values, next word
+        top, bottom = present_rows()
+        a, b = st.columns([7, 6], gap="medium")
+        with a:
+            draw_heatmap(s, trace, "fill", upto=t, height=top, big=big)
+        with b:
+            st.html(figures.scores_weights_html(trace, t, m=m, big=big))
+        c, d, e = st.columns([5, 5, 3], gap="small")
+        with c:
+            show_figure(headsteps.query_keys_figure(trace, t, m=m, big=big, height=bottom), "query-keys")
+        with d:
+            show_figure(headsteps.values_figure(trace, t, m=m, big=big, height=bottom), "values")
+        with e:
+            st.html(figures.topk_html(trace, t, m=m, big=big))
+        show_figure(headsteps.heads_out_figure(trace, t, m=m, big=big), "heads-out")
+        return
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        draw_heatmap(s, trace, "fill", upto=t, height=viewport.fit(figures.heatmap_height(trace.num_steps), 40))
+    with right:
+        st.markdown(text["look"])
+        show_figure(headsteps.query_keys_figure(trace, t, m=m), "query-keys")
+    st.markdown(f"{text['score']}\n\n{text['weigh']}")
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.html(figures.scores_weights_html(trace, t, m=m))
+    with right:
+        show_figure(headsteps.values_figure(trace, t, m=m), "values")
+    st.markdown(text["heads"])
+    show_figure(headsteps.heads_out_figure(trace, t, m=m), "heads-out")
+    st.markdown(text["choose"])
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.html(figures.topk_html(trace, t, m=m))
+    with right:
+        st.info(text["differs"])

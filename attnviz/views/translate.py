@@ -1,4 +1,5 @@
-"""Translate: the translation and its attention heatmap, with the explainer beside it."""
+"""Translate: the translation and its attention heatmap, with the explainer beside it; for a Transformer, the
+head picker, every head at once and one head's self-attention (views/heads.py)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -6,7 +7,7 @@ import streamlit as st
 from .. import explain
 from ..i18n import messages
 from ..state import Settings
-from . import lab
+from . import heads, lab
 from .common import Traces, trace_or_warn
 from . import viewport
 from .heatmap import draw_heatmap
@@ -14,6 +15,7 @@ from .heatmap import draw_heatmap
 WIDE_AFTER = 12  # source words beyond which the heatmap takes the full width
 PRESENTER_HEIGHT = 760  # presenter mode: the heatmap fills a 1920x1080 screen below the view switch
 PRESENTER_RESERVE = 250  # presenter mode: the view switch and the translation above it (smaller windows)
+PICKER_ROOM = 56  # presenter mode, a model with heads: the head picker above the heatmap
 
 
 def draw(s: Settings, traces: Traces) -> None:
@@ -28,19 +30,25 @@ def draw(s: Settings, traces: Traces) -> None:
         for note in explain.input_notes(trace, m):
             st.warning(note)
         show_copies(trace, m)
-        draw_heatmap(s, trace, "heatmap", height=viewport.fit(PRESENTER_HEIGHT, PRESENTER_RESERVE),
+        room = 0 if trace.heads is None else PICKER_ROOM
+        trace = heads.picker(s, trace, s.lang, compact=True)  # a Transformer: which head (the link's layer, head)
+        draw_heatmap(s, trace, "heatmap", height=viewport.fit(PRESENTER_HEIGHT - room, PRESENTER_RESERVE + room),
                      big=viewport.big_fonts(True))
         return
     wide = len(trace.src_tokens) > WIDE_AFTER
-    left, right = (st.container(), st.container()) if wide else st.columns([2, 1], gap="large")
+    left, right = (st.container(), st.container()) if wide else st.columns([2, 1], gap="large")  # see share=
     with left:
         for note in explain.input_notes(trace, m):
             st.warning(note)
         st.markdown(f"**{m('translate.as_read')}** {explain.source_line(trace)}")
         st.markdown(explain.headline(trace, m))
         show_copies(trace, m)
+        own = heads.own_head(trace)
+        trace = heads.picker(s, trace, s.lang)  # a Transformer: which head the heatmap draws (GRU: nothing)
         lab.draw_main_heatmap(s, traces, trace)  # titled, named PNG/SVG, CSV/JSON/HTML exports
-        st.caption(m("explain.heatmap_caption"))
+        st.caption(" ".join(x for x in (heads.heatmap_caption(trace, m), m("explain.heatmap_caption")) if x))
+        heads.draw_all_heads(s, trace, own, share=1.0 if wide else 2 / 3)  # every head, while its expander is open
+        heads.draw_self_attention(s, traces, trace)  # the shown head's encoder and decoder self-attention
         if trace.alternatives:
             st.markdown(m("translate.beam_kept", n=len(trace.alternatives)))
             lab.draw_beam_tree(s, traces, trace)  # the beam as a tree, length penalty, per-hypothesis heatmap

@@ -2,8 +2,11 @@
 
 Plotly figures get a fixed height in pixels from the server, and the server cannot see the screen: a
 tiny component (Streamlit's components v2, no iframe, nothing loaded from outside) reports the
-window's inner size into st.session_state["viewport"] on load and after a resize (rounded, so a
-resize by a few pixels does not rerun the page). Until it has spoken, a 1920x1080 screen is assumed.
+window's inner size into st.session_state["viewport"] (rounded, so a resize by a few pixels does not
+rerun the page). Until it has spoken, a 1920x1080 screen is assumed. It speaks only when the run it
+follows would have drawn something else at the real size: each run notes which window sizes would have
+left its page unchanged (size() pins the exact size, fit() and big_fonts() a range), so a first load
+whose figures do not depend on the size costs no second run.
 """
 from __future__ import annotations
 
@@ -13,20 +16,25 @@ DEFAULT = (1920, 1080)  # the projector the page was designed for
 STEP = 20  # report sizes in steps of this many pixels: fewer reruns while a window is dragged
 
 _JS = """
-export default function ({ setStateValue }) {
+export default function ({ data, setStateValue }) {
+  // Called on mount and again whenever the run's `data` changes: the state lives on the window, so a
+  // size is sent once, and only when it lies outside the sizes this run's page would look the same at.
   const round = (v) => Math.round(v / %(step)d) * %(step)d;
-  let last = "";
-  const send = () => {
+  const v = window.__attnvizViewport || (window.__attnvizViewport = {last: "", pending: null});
+  v.send = setStateValue;
+  v.same = data || {w: [0, 1e9], h: [0, 1e9]};
+  v.check = () => {
     const size = [round(window.innerWidth), round(window.innerHeight)];
-    if (String(size) === last) return;
-    last = String(size);
-    setStateValue("size", size);
+    const inside = (x, [lo, hi]) => lo <= x && x <= hi;
+    if (String(size) === v.last || (inside(size[0], v.same.w) && inside(size[1], v.same.h))) return;
+    v.last = String(size);
+    v.send("size", size);
   };
-  let pending = null;
-  const later = () => { clearTimeout(pending); pending = setTimeout(send, 250); };
-  send();
-  window.addEventListener("resize", later);
-  return () => { clearTimeout(pending); window.removeEventListener("resize", later); };
+  if (!v.listening) {
+    v.listening = true;
+    window.addEventListener("resize", () => { clearTimeout(v.pending); v.pending = setTimeout(() => v.check(), 250); });
+  }
+  v.check();
 }
 """ % {"step": STEP}
 
@@ -44,14 +52,25 @@ def _mount():
     return _component
 
 
+SAME = "_viewport_same"  # session key: the window sizes at which this run's page would look the same
+ANY = (0, 10**9)
+
+
+def _narrow(w: tuple[int, int] = ANY, h: tuple[int, int] = ANY) -> None:
+    """Note that this run's page is the same only for widths in `w` and heights in `h`."""
+    (w0, w1), (h0, h1) = st.session_state.get(SAME) or (ANY, ANY)
+    st.session_state[SAME] = ((max(w0, w[0]), min(w1, w[1])), (max(h0, h[0]), min(h1, h[1])))
+
+
 def install() -> None:
-    """Mount the reporter (once per run; it is invisible)."""
+    """Mount the reporter (at the end of a run; it is invisible), telling it the sizes at which this run's
+    page would look the same, then start the next run's note afresh."""
     st.html(f"<style>{_CSS}</style>")
-    _mount()(key="viewport", default={"size": None}, on_size_change=lambda: None)
+    (w, h) = st.session_state.pop(SAME, None) or (ANY, ANY)
+    _mount()(key="viewport", default={"size": None}, data={"w": list(w), "h": list(h)}, on_size_change=lambda: None)
 
 
-def size() -> tuple[int, int]:
-    """(width, height) of the browser window in CSS pixels, or DEFAULT before the page has said."""
+def _known() -> tuple[int, int]:
     state = st.session_state.get("viewport") or {}
     got = state.get("size") if hasattr(state, "get") else None
     try:
@@ -61,15 +80,35 @@ def size() -> tuple[int, int]:
     return (w, h) if w > 0 and h > 0 else DEFAULT
 
 
+def size() -> tuple[int, int]:
+    """(width, height) of the browser window in CSS pixels, or DEFAULT before the page has said. The page
+    may now depend on the exact size: the reporter will tell a different one (rounded to STEP)."""
+    w, h = _known()
+    _narrow((w - STEP // 2, w + STEP // 2), (h - STEP // 2, h + STEP // 2))
+    return w, h
+
+
 BIG_FROM = 900  # presenter mode: figures' large fonts from this window height on (a 720p projector
 # already draws each pixel larger, and the large fonts would leave the figures no room)
 
 
 def big_fonts(present: bool) -> bool:
     """Whether presenter mode's large figure fonts fit this window."""
-    return present and size()[1] >= BIG_FROM
+    if not present:
+        return False
+    big = _known()[1] >= BIG_FROM
+    _narrow(h=(BIG_FROM, ANY[1]) if big else (0, BIG_FROM - 1))
+    return big
 
 
 def fit(natural: int, reserve: int, least: int = 260) -> int:
     """A figure height no taller than the window less `reserve` pixels (never below `least`)."""
-    return int(max(least, min(natural, size()[1] - reserve)))
+    h = _known()[1]
+    got = int(max(least, min(natural, h - reserve)))
+    if got == natural:  # any window at least this tall gives the same height
+        _narrow(h=(natural + reserve, ANY[1]))
+    elif got == least:  # the smallest height: any window this short or shorter
+        _narrow(h=(0, least + reserve))
+    else:  # the window's own height decides
+        size()
+    return got

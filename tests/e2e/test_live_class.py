@@ -114,8 +114,10 @@ def test_a_class_with_three_phones(chromium, hall):
         teacher.goto(f"{url}/?class=new")
         teacher.locator(".av-class-code").wait_for(timeout=TIMEOUT_MS)
         code = teacher.locator(".av-class-code").inner_text().strip()
-        assert re.fullmatch(r"[A-Z0-9]{6}", code) and "teach=" in teacher.url
-        secret = re.search(r"teach=([^&]+)", teacher.url).group(1)
+        assert re.fullmatch(r"[A-Z0-9]{6}", code)
+        teacher.wait_for_function("() => !new URLSearchParams(location.search).has('teach')", timeout=TIMEOUT_MS)
+        secret = {c["name"]: c["value"] for c in teacher_ctx.cookies()}[f"attnviz-teach-{code}"]  # not in the URL
+        assert len(secret) >= 22 and secret not in teacher.url
         qr = teacher.locator("[data-testid=class-qr]")
         assert qr.bounding_box()["width"] >= 300  # big on the projector
         assert teacher.locator(".av-class-link").inner_text().endswith(f"/?join={code}")

@@ -1,0 +1,54 @@
+"""Per-head measurements of the Transformer: AER per head, the head views show, what heads look at."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attnviz import figures
+from attnviz.alignment import load_aligned_pairs
+from attnviz.checkpoint import load_bundle
+from attnviz.heads_eval import choose_head, dev_split, forced_heads, head_aer, head_table
+from attnviz.i18n import messages
+
+
+@pytest.fixture(scope="module")
+def tiny_transformer(tiny_models_dir):
+    return load_bundle(tiny_models_dir / "transformer")
+
+
+@pytest.fixture(scope="module")
+def gold():
+    return load_aligned_pairs()[:8]
+
+
+def test_the_chosen_head_has_the_lowest_dev_aer(tiny_transformer, gold):
+    dev, held_out = dev_split(gold)
+    assert len(dev) + len(held_out) == len(gold) and not set(map(id, dev)) & set(map(id, held_out))
+    aer = head_aer(forced_heads(tiny_transformer, dev), dev)
+    layer, head = choose_head(tiny_transformer, dev)
+    assert aer[layer, head] == aer.min()
+
+
+def test_head_table_measures_every_head_in_range(tiny_transformer, gold):
+    table = head_table(tiny_transformer, gold)
+    shape = (tiny_transformer.cfg.layers, tiny_transformer.cfg.heads)
+    for name in ("aer_dev", "aer_held_out", "aer_all", "cross_punct", "enc_prev", "enc_self", "enc_next", "enc_punct"):
+        values = getattr(table, name)
+        assert values.shape == shape, name
+        assert np.all((values >= 0) & (values <= 1)), name
+    # previous + itself + next + the rest of the sentence is all of an encoder head's weight
+    assert np.all(table.enc_prev + table.enc_self + table.enc_next <= 1 + 1e-9)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_compare_shows_the_head_table_and_its_findings(tiny_transformer, gold, lang):
+    table = head_table(tiny_transformer, gold)
+    card = {"metrics": {"heads": {**table.to_json(), "shown": [1, 0]}}}
+    m = messages(lang)
+    frame = figures.head_frame(card, m)
+    assert len(frame) == tiny_transformer.cfg.layers * tiny_transformer.cfg.heads
+    assert frame[m("figures.col_head_shown")].tolist().count("✓") == 1
+    findings = figures.head_findings(card, m)
+    best = np.unravel_index(int(np.argmin(table.aer_held_out)), table.aer_held_out.shape)
+    assert f"{table.aer_held_out[best]:.2f}" in findings[0]
+    assert figures.head_frame({"metrics": {}}, m) is None and figures.head_findings({}, m) == []
