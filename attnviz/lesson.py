@@ -209,8 +209,9 @@ def translation_question(real: Trace, others: Sequence[Trace]) -> Question:
 
 
 def scorer_question(cards: Mapping[str, dict], metric: str = "bleu_greedy") -> Question | None:
-    """Which model translates best? One option per model, valued by the measured `metric`; None if unmeasured."""
-    values = {name: (card.get("metrics") or {}).get(metric) for name, card in cards.items()}
+    """Which model translates best? One option per GRU model (the first lesson is about the scorers; the
+    Transformer has its own lesson), valued by the measured `metric`; None if unmeasured."""
+    values = {name: (card.get("metrics") or {}).get(metric) for name, card in cards.items() if name not in TRANSFORMERS}
     if any(v is None for v in values.values()) or len(values) < 2:
         return None
     names = list(values)

@@ -15,20 +15,27 @@ PRESENT_RESERVE = 112  # presenter mode: the view switch above the panels
 PANEL_CHROME = 135  # presenter mode: a panel's border, model name, translation and the gap below it
 
 
+def columns(s: Settings, models: int) -> int:
+    """Panels per row: two; three in presenter mode on a short window (1280x720) from five models on,
+    where three rows of two would not fit one screen."""
+    return 3 if s.present and models > 4 and viewport.size()[1] < 900 else 2
+
+
 def panel_height(s: Settings, models: int) -> int | None:
     """Presenter mode: each heatmap as tall as lets every row of panels fit the window (two rows: 349 px at
     1920x1080, 169 px at 1280x720); elsewhere None (from the number of French words)."""
     if not s.present:
         return None
-    rows = max(1, (models + 1) // 2)
+    rows = max(1, -(-models // columns(s, models)))
     return max(150, (viewport.size()[1] - PRESENT_RESERVE) // rows - PANEL_CHROME)
 
 
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     names = list(traces.models)
-    for row in range(0, len(names), 2):
-        for col, scorer in zip(st.columns(2, gap="medium"), names[row:row + 2]):
+    per_row = columns(s, len(names))
+    for row in range(0, len(names), per_row):
+        for col, scorer in zip(st.columns(per_row, gap="medium"), names[row:row + per_row]):
             with col.container(border=True):
                 if s.present:  # the model's name on one short line: the heatmaps get the height
                     st.markdown(f"**{explain.md_escape(explain.scorer_label(scorer, m))}**")
