@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 from attnviz import explain  # noqa: E402
 from attnviz.checkpoint import BundleError  # noqa: E402
 from attnviz.i18n import LANGS, messages  # noqa: E402
-from attnviz.state import Settings, to_query  # noqa: E402
+from attnviz.state import Settings, switch_stage, to_query  # noqa: E402
 from attnviz.views import classroom, compare, controls, how, keys, learn, lesson, steps, translate  # noqa: E402
 from attnviz.views import history, lesson_heads, viewport  # noqa: E402
 from attnviz.views.common import Traces, load_report, models_key, show_notes  # noqa: E402
@@ -45,6 +45,9 @@ def main() -> None:
         st.markdown(m("explain.explainer_short"))
         return
     traces = Traces(key, models)
+    # before the link is read or written: a switch between the two lessons brings back the new lesson's
+    # own stage, not the other lesson's number
+    switch_stage(st.session_state)
     if classroom.page(traces):  # a phone in a class (join=), the teacher's class screen (class=)
         return
     default = default_settings(traces.cards)

@@ -168,6 +168,16 @@ def _check_tensors(tensors: dict[str, np.ndarray], cfg: ModelConfig) -> None:
             raise ValueError(f"tensor {name} holds {int((~finite).sum())} non-finite values (NaN or infinity)")
 
 
+# Word embeddings stay as stored, fp16: half of a bundle's numbers, and a decoder step reads a few rows,
+# widened exactly to fp32 (embed()). Every other weight is widened once here, for fp32 arithmetic.
+EMBEDDINGS = ("encoder.emb.weight", "decoder.emb.weight")
+
+
+def embed(table: np.ndarray, ids) -> np.ndarray:
+    """Rows `ids` of an embedding table, as float32: (len(ids), E)."""
+    return table[list(ids)].astype(np.float32)
+
+
 def load_bundle(path: str | Path) -> Bundle:
     """Load <stem>.json + <stem>.safetensors (give either file or the stem).
 
@@ -200,7 +210,7 @@ def load_bundle(path: str | Path) -> Bundle:
         _check_tensors(tensors, cfg)
     except ValueError as e:
         raise BundleError(f"weights {weights_path} do not match the card {json_path.name}: {e}") from e
-    weights = {k: v.astype(np.float32) for k, v in tensors.items()}
+    weights = {k: v if k in EMBEDDINGS else v.astype(np.float32) for k, v in tensors.items()}
     return Bundle(cfg, weights, src_vocab, tgt_vocab, card, json_path)
 
 

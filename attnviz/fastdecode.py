@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .checkpoint import Bundle
+from .checkpoint import Bundle, embed
 from .config import softmax_cutoffs
 
 NEG_INF = np.float32(-np.inf)
@@ -172,15 +172,15 @@ class FastDecoder(WordOutput):
         """W_ih emb(y) + b_ih: (N,) ids -> (N, 3H); frequent words come from a table made on first use."""
         if self._gi_table is None:
             rows = min(self.TABLE_ROWS, self.emb.shape[0])
-            self._gi_table = self.emb[:rows] @ self.w_ih_t + self.b_ih  # (rows, 3H)
+            self._gi_table = embed(self.emb, range(rows)) @ self.w_ih_t + self.b_ih  # (rows, 3H)
         table = self._gi_table
         if max(y) < table.shape[0]:
             return table[list(y)]  # (N, 3H)
-        return self.emb[list(y)] @ self.w_ih_t + self.b_ih  # (N, 3H)
+        return embed(self.emb, y) @ self.w_ih_t + self.b_ih  # (N, 3H)
 
     def encode(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """Encoder.forward for one unpadded sentence: ids (S,) -> enc_out (S, H), dec_h0 (1, H)."""
-        x = self.src_emb[list(ids)]  # (S, E)
+        x = embed(self.src_emb, ids)  # (S, E)
         outs, finals = [], []
         for direction, (w_ih_t, b_ih, w_hh_t, b_hh) in enumerate(self.enc_dirs):
             gi = x @ w_ih_t + b_ih  # (S, 3H): every input projection at once

@@ -17,7 +17,7 @@ import numpy as np
 
 from .lesson import ATTENTION_ORDER, latex_text, same_translation, written_steps
 from .trace import Trace
-from .vocab import BOS
+from .vocab import BOS, EOS
 
 QUESTION_KINDS = ("count", "source", "head", "self", "scorer")
 RIGHT, FOCUS, OTHER = "right", "focus", "other"  # how well the model translated the sentence a stage chose
@@ -275,6 +275,26 @@ def scorer_question(gru_scorers: Sequence[str]) -> Question | None:
     if LIKE_A_HEAD not in names or len(names) < 2:
         return None
     return Question("scorer", tuple(names), (None,) * len(names), names.index(LIKE_A_HEAD))
+
+
+def option_text(kind: str, options: Sequence[str], i: int, m: Callable[..., str]) -> str:
+    """Option i as a button or a phone says it, in the reader's language (m: the message catalogue): a
+    count with what it means, a head as "layer 2 · head 3", a scorer's name, a French word (the start
+    mark as the lesson names it; a word written twice gets "(2)"), an English word as written."""
+    option = options[i]
+    if kind == "count":
+        key = "option_one" if i == 0 else "option_all" if i == len(options) - 1 else "option"
+        return m(f"lesson_heads.several.{key}", n=option)
+    if kind == "head":
+        layer, head = head_of(option)
+        return m("lesson_heads.fig.head_name", layer=layer + 1, head=head + 1)
+    if kind == "scorer":
+        return m(f"scorers.{option}")
+    if kind == "self":
+        word = m("lesson_heads.start") if option == BOS else "<eos>" if option == EOS else option
+        repeated = list(options[:i]).count(option)  # "la" twice: the second is "la (2)"
+        return word + (f" ({repeated + 1})" if repeated else "")
+    return option
 
 
 # ---------------------------------------------------------------- numbers for the narration

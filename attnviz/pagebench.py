@@ -862,9 +862,41 @@ def browser_measure(url: str, rounds: int = 5, loads: int = 3, log=print) -> dic
                     times.setdefault(names[action], []).append(got.json_value() / 1000)
             out.update({k: statistics.median(v) for k, v in times.items()})
             ctx.close()
+            heads = _all_heads_times(browser, url, rounds)
+            if heads:
+                out[ALL_HEADS] = statistics.median(heads)
         finally:
             browser.close()
     return out
+
+
+ALL_HEADS = "all heads, new sentence"  # against the trivial app's "new sentence"
+ALL_HEADS_OPEN = ".st-key-heads_all summary"
+ALL_HEADS_JS = "document.querySelector('.st-key-heads_all_fig .js-plotly-plot .heatmaplayer')"
+
+
+def _all_heads_times(browser, url: str, rounds: int) -> list[float]:
+    """Seconds for a new sentence to repaint the Transformer's all-heads grid (every layer x head), over
+    `rounds` sentences; [] when the page has no such grid (the trivial app, no Transformer bundle)."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    query = urllib.parse.urlencode({"sentence": session_sentence(1, 0), "model": "transformer"})
+    page.goto(f"{url}/?{query}")
+    page.wait_for_function(f"() => {HEATMAP_JS}", timeout=BROWSER_TIMEOUT_MS)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=BROWSER_TIMEOUT_MS)
+    if page.locator(ALL_HEADS_OPEN).count() == 0:
+        page.context.close()
+        return []
+    page.locator(ALL_HEADS_OPEN).first.click()
+    page.wait_for_function(f"() => {ALL_HEADS_JS}", timeout=BROWSER_TIMEOUT_MS)
+    times = []
+    for r in range(rounds):
+        page.evaluate(ARM_JS)
+        marker = _browser_action(page, "sentence", turn=r + 1)
+        got = page.wait_for_function(DONE_JS, arg=[marker, QUIET_MS], polling="raf", timeout=BROWSER_TIMEOUT_MS)
+        page.wait_for_function(f"() => {ALL_HEADS_JS}", timeout=BROWSER_TIMEOUT_MS)
+        times.append(got.json_value() / 1000)
+    page.context.close()
+    return times
 
 
 def add_page_args(p: argparse.ArgumentParser) -> None:
@@ -903,7 +935,8 @@ def main(args: argparse.Namespace) -> int:
           f"{os.cpu_count()} CPU cores, {time.perf_counter() - t0:.0f} s in all")
     print(format_report(results, args.sessions, args.idle))
     app, trivial = results.get("app.py", {}).get("browser", {}), results.get("trivial_app", {}).get("browser", {})
-    ratios = {k: app[k] / trivial[k] for k in app if trivial.get(k)}
+    yardstick = {**trivial, ALL_HEADS: trivial.get("new sentence")}  # 12 heatmaps against the trivial app's one
+    ratios = {k: app[k] / yardstick[k] for k in app if yardstick.get(k)}
     if ratios:
         print("browser time, app.py / trivial_app: " + ", ".join(f"{k} {v:.1f}x" for k, v in ratios.items())
               + "   (target: first paint and first load <= 1.5x, the rest <= 2.5x)")

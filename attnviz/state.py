@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, MutableMapping, Sequence
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from .i18n import LANGS
@@ -26,6 +26,10 @@ PARAMS = ("sentence", "model", "beam", "force", "prefix", "hide", "view", "step"
 # lesson stages whose guess a link can hold: both lessons' (their stage keys differ, so one `answers` holds both)
 ASKING = tuple(s.key for s in (*LESSON_STAGES, *HEADS_STAGES) if s.question)
 MAX_OPTION = 99  # a guess is a 1-based option number; no question has nearly this many
+# The link's `stage` is the stage of the lesson on screen. Each lesson also keeps its own place in the session,
+# so switching from one lesson to the other lands where that lesson was left, not on the other's stage number.
+STAGE_KEYS = {"lesson": "lesson_stage", "lesson2": "lesson2_stage"}  # view -> session key of its place
+STAGE_OF = "_stage_of"  # session key: the lesson whose stage the shared `stage` holds
 
 Note = tuple[str, dict]
 
@@ -141,6 +145,20 @@ def pick_head(trace: "Trace", layer: int, head: int) -> tuple["Trace", Note | No
         return trace.for_head(want_layer - 1, want_head - 1), None
     return trace, ("notes.bad_head", {"layer": want_layer, "head": want_head, "layers": layers, "heads": heads,
                                       "shown_layer": trace.heads.layer + 1, "shown_head": trace.heads.head + 1})
+
+
+def keep_stage(session: MutableMapping, view: str, n: int) -> None:
+    """Lesson `view` shows stage n: the link's `stage`, and that lesson's own place, become n."""
+    session.update({"stage": n, STAGE_KEYS[view]: n, STAGE_OF: view})
+
+
+def switch_stage(session: MutableMapping) -> None:
+    """At the start of a run, before the link is read or written: when the view has just switched from
+    one lesson to the other, `stage` still holds the other lesson's number; put this lesson's own place
+    there. A link read afterwards (a reload, Back / Forward) still sets `stage` itself."""
+    view, owner = session.get("view"), session.get(STAGE_OF)
+    if view in STAGE_KEYS and owner is not None and owner != view:
+        keep_stage(session, view, int(session.get(STAGE_KEYS[view], 1)))
 
 
 def clamp_step(step: int, steps: int) -> tuple[int, Note | None]:

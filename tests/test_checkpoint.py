@@ -82,3 +82,15 @@ def test_the_page_side_of_the_package_never_imports_torch():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                        cwd=Path(__file__).resolve().parents[1])
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_embeddings_stay_fp16_and_come_out_as_exact_fp32_rows(tiny_models_dir):
+    from attnviz.checkpoint import EMBEDDINGS, embed
+
+    bundle = load_bundle(tiny_models_dir / "general")
+    for name, w in bundle.weights.items():  # half the memory: the tables a step reads a few rows of
+        assert w.dtype == (np.float16 if name in EMBEDDINGS else np.float32), name
+    table = bundle.weights["decoder.emb.weight"]
+    rows = embed(table, [3, 1, 3])
+    assert rows.dtype == np.float32 and rows.shape == (3, table.shape[1])
+    np.testing.assert_array_equal(rows, table[[3, 1, 3]].astype(np.float64))  # widened, not rounded

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from attnviz import lesson as script
+from attnviz import lesson_heads as heads_script
 from attnviz.classroom import figure, session
 from attnviz.i18n import messages
 from attnviz.trace import trace_translation
@@ -103,6 +106,63 @@ def test_every_lesson_question_can_be_put_to_the_class(tiny_models_dir):
     assert asked >= 4
 
 
+@pytest.fixture(scope="module")
+def heads_traced(tiny_models_dir):
+    """The tiny Transformer's traces as lesson 2 makes them (greedy, nothing hidden)."""
+    from attnviz.checkpoint import load_bundle
+    bundle = load_bundle(tiny_models_dir / "transformer")
+    return lambda en: trace_translation(bundle, en, beam=1, blocked=())
+
+
+def test_every_lesson2_question_can_be_put_to_the_class(heads_traced):
+    """Lesson 2's kinds (count, source, head, self, scorer) were refused by ClassQuestion: only lesson 1's."""
+    from attnviz.views.class_common import option_text, value_text
+    kinds = set()
+    for n, stage in enumerate(heads_script.STAGES, start=1):
+        candidate, tr, _ = heads_script.choose(stage, heads_traced)
+        t = heads_script.focus_step(stage, candidate, tr)
+        own = heads_script.question_for(stage, tr, t, ["dot", "general", "concat"])
+        if own is None:  # the tiny model's sentence has no punctuation
+            continue
+        q = session.heads_lesson_question(n, tr, t, own)
+        kinds.add(q.kind)
+        assert (q.kind, q.options, q.values, q.answer) == (own.kind, own.options, own.values, own.answer)
+        assert q.origin == f"lesson2:{n}" and session.ClassQuestion.from_json(q.to_json()) == q
+        for m in (EN, KO):
+            text = m(q.prompt, **q.fields)
+            assert "{" not in text and "this head" not in text and "이 헤드" not in text  # stands on its own
+            assert all(option_text(q, i, m) for i in range(len(q.options)))
+        h = tr.heads
+        if q.kind == "source":  # the trace's own head: its weights are the rows the reveal draws
+            assert q.head == f"{h.layer + 1}.{h.head + 1}" and q.fields == {"word": tr.tgt_tokens[t],
+                                                                            "layer": h.layer + 1, "head": h.head + 1}
+            assert q.weights[-1] == pytest.approx(list(h.cross_weights[t, h.layer, h.head]), abs=1e-4)
+            assert value_text(q, q.answer) == f"{h.cross_weights[t, h.layer, h.head].max():.2f}"
+        if q.kind == "head":
+            assert option_text(q, q.answer, EN) == "layer {} · head {}".format(*q.options[q.answer].split("."))
+            assert option_text(q, 0, KO) == "1층 · 1번 헤드" and not q.weights
+        if q.kind == "count":
+            assert option_text(q, 0, EN) == "1: all the same word" and value_text(q, q.answer) == ""
+            assert q.fields["heads"] == h.shape[1] == len(q.options)
+        if q.kind == "self":
+            assert option_text(q, 0, EN) == "‹start›" and option_text(q, 0, KO) == "‹시작›"
+            layer, head = heads_script.previous_word_head(tr)
+            assert (q.fields["layer"], q.fields["head"]) == (layer + 1, head + 1)
+        if q.kind == "scorer":
+            assert not q.about_model and option_text(q, q.answer, EN).startswith("general")
+    assert kinds >= {"count", "source", "self", "scorer"}
+    with pytest.raises(ValueError, match="choose one of"):
+        session.ClassQuestion("guess", "classroom.q.source", {}, "", "", 0, ("a",), (None,), 0)
+
+
+def test_a_question_saved_before_lesson2_still_loads():
+    """A question stored by the previous version (no `head`, no `about_model`) still reads back."""
+    q = session.ClassQuestion("next_word", "classroom.q.first_word", {}, "I am.", "general", 0, ("je", "tu"),
+                              (0.7, 0.1), 0)
+    old = q.to_json().replace(', "head": ""', "").replace(', "about_model": true', "")
+    assert "about_model" not in old and session.ClassQuestion.from_json(old) == q
+
+
 def test_shares_match_and_csv():
     q = session.ClassQuestion("source", "classroom.q.source", {"word": "suis"}, "I am.", "general", 1,
                               ("I", "am", "."), (0.1, 0.8, 0.1), 1, ("I", "am", "."), ("je", "suis"),
@@ -115,6 +175,13 @@ def test_shares_match_and_csv():
     assert len(rows) == 6 and rows[1]["votes"] == "3" and rows[1]["model_answer"] == "1"
     assert rows[4]["round"] == "2" and rows[4]["share"] == "1.000"
     assert "student" not in text.lower().split("\n")[0]  # counts only
+    heads = session.ClassQuestion("head", "classroom.q.head", {"punct": "."}, "I am.", "transformer", -1,
+                                  ("1.1", "1.2", "2.1"), (0.1, 0.5, 0.2), 1)
+    from attnviz.views.class_common import option_text
+    text = session.summary_csv([session.SummaryRow(1, heads, ({1: 2},))], lambda q: EN(q.prompt, **q.fields),
+                               lambda q, i: option_text(q, i, EN))
+    assert [r["option"] for r in csv.DictReader(io.StringIO(text))] == ["layer 1 · head 1", "layer 1 · head 2",
+                                                                       "layer 2 · head 1"]
 
 
 def test_the_class_row_sits_right_above_the_models_row_on_one_scale():
@@ -131,7 +198,15 @@ def test_the_class_row_sits_right_above_the_models_row_on_one_scale():
     assert before["data"][0]["z"] == [[0.9, 0.05, 0.05], [None, None, None]]
     assert "suis" in before["layout"]["yaxis"]["ticktext"][1] and "0.8" not in str(before["data"][0]["text"])
     page = figure.shares_html(q, [0.25, 0.75, 0.0], "Round 1", True)
-    assert "&lt;b&gt;am&lt;/b&gt; ✓" in page and "<b>am" not in page and "75%" in page
+    assert "&lt;b&gt;am&lt;/b&gt;\u00a0✓" in page and "<b>am" not in page and "75%" in page
+    page = figure.shares_html(q, [0.25, 0.75, 0.0], "Round 1", True, label=lambda i: f"<{i}>")
+    assert "&lt;1&gt;\u00a0✓" in page
+    assert page.count("white-space:nowrap") == 3  # short names ("layer 2 · head 3") keep to one line
+    sentences = figure.shares_html(q, [0.25, 0.75, 0.0], "Round 1", True, label=lambda i: "Elle lit un livre. " * 2)
+    assert "white-space:nowrap" not in sentences  # a translation wraps
+    from dataclasses import replace
+    one_head = figure.class_heatmap(replace(q, head="2.3"), [[0.25, 0.75, 0.0]], [4], KO)  # lesson 2: a head's rows
+    assert one_head["layout"]["yaxis"]["ticktext"][-1] == "<b>모델 2층 · 3번 헤드: «suis»</b>"
 
 
 # ---------------------------------------------------------------- pages
@@ -198,7 +273,8 @@ def options(at: AppTest) -> list:
 def test_class_new_gives_a_code_a_join_link_and_a_qr_code(env):
     teacher, code, secret = new_class()
     page = htmls(teacher)
-    assert f"/?join={code}" in page and "data:image/svg+xml" in page and code in page
+    link = re.sub(r"<[^>]+>", "", page.split('class="av-class-link">')[1].split("</div>")[0])  # <wbr>, <span>
+    assert link == f"/?join={code}" and "data:image/svg+xml" in page and code in page
     assert secret not in page.split("av-class-link")[1].split("</div>")[0]  # the join link has no secret
     assert "No question yet" in texts(teacher)
 
@@ -369,6 +445,105 @@ def test_the_lesson_asks_the_class_its_stages_question(env):
     click(at, "class_ask_lesson")
     page = texts(at)
     assert "look at most when it writes" in page and "0 of 0 answered" in htmls(at)
+
+
+def plain(text: str) -> str:
+    """Text as Markdown shows it: the page escapes the model's words and labels ("dot \\(Luong\\)")."""
+    return text.replace("\\", "")
+
+
+def lesson2_class(stage: int) -> tuple[AppTest, str]:
+    """A teacher in presenter mode on lesson 2's stage, with a class started and the page back on screen."""
+    at = open_app(view="lesson2", stage=str(stage))
+    at.session_state["present"] = True
+    at.run()
+    click(at, "class_start")
+    click(at, "class_back")
+    assert at.session_state["view"] == "lesson2" and at.session_state["stage"] == stage
+    return at, qp(at, "class")
+
+
+def test_lesson2_asks_the_class_its_stages_question_with_heads_named(env, tiny_models_dir):
+    """Ask the class was offered on lesson 1 only; lesson 2's head question reaches the phones in words."""
+    at, code = lesson2_class(3)  # heads that specialise: which head looks at the punctuation?
+    click(at, "class_ask_lesson")
+    assert "Which head puts the most weight on the punctuation" in texts(at) and "0 of 0 answered" in htmls(at)
+    phones = [phone(code) for _ in range(3)]
+    for p in phones:
+        p.run()
+    labels = [b.label for b in options(phones[0])]
+    assert labels == ["layer 1 · head 1", "layer 1 · head 2", "layer 2 · head 1", "layer 2 · head 2"]
+    from attnviz.views.classroom import get_store
+    info = get_store().get_class(code)
+    q = session.ClassQuestion.from_json(get_store().question(code, info.current_q).payload)
+    assert q.kind == "head" and q.origin == "lesson2:3"
+    for p, pick in zip(phones, (q.answer, q.answer, (q.answer + 1) % 4)):
+        options(p)[pick].click().run()
+    click(at, "class_close")
+    click(at, "class_reveal")
+    page = texts(at)
+    best = labels[q.answer]
+    assert f"The model's answer: **{best}** ({q.values[q.answer]:.2f})" in page
+    assert "**67%** of the class picked the model's answer (2 of 3)" in page
+    assert f"{best}\u00a0✓" in htmls(at) and "67%" in htmls(at)
+    assert not [c for c in at.get("plotly_chart") if c.key == "class_heatmap"]  # no heatmap row for a head pick
+    phones[2].run()
+    assert f"The model's answer was **{best}**" in texts(phones[2])
+    ko = phone(code, lang="ko")
+    assert f"모델의 답은 **{heads_script.option_text('head', q.options, q.answer, KO)}**" in texts(ko)
+
+
+def test_lesson2_source_question_reveals_the_class_as_a_row_of_the_heads_heatmap(env, tiny_models_dir):
+    at, code = lesson2_class(2)  # one head's three steps: which English word will this head weigh most?
+    click(at, "class_ask_lesson")
+    from attnviz.views.classroom import get_store
+    q = session.ClassQuestion.from_json(get_store().question(code, get_store().get_class(code).current_q).payload)
+    layer, head = q.fields["layer"], q.fields["head"]  # the tiny Transformer's own head
+    assert q.kind == "source" and q.head == f"{layer}.{head}"
+    assert f"Which English word will head {head} of layer {layer} weigh most" in texts(at)
+    p = phone(code)
+    p.run()
+    options(p)[0].click().run()
+    click(at, "class_close")
+    click(at, "class_reveal")
+    (chart,) = [c for c in at.get("plotly_chart") if c.key == "class_heatmap"]
+    spec = json.loads(chart.proto.spec)
+    ticks = spec["layout"]["yaxis"]["ticktext"]
+    assert "class, round 1 (1)" in ticks[-2] and ticks[-1].startswith(f"<b>layer {layer} · head {head}: «")
+    assert spec["data"][0]["z"][-1] == [pytest.approx(w, abs=1e-4) for w in q.weights[-1]]  # the head's row
+
+
+def test_lesson2_scorer_question_says_the_answer_not_the_models(env, tiny_models_dir):
+    at, code = lesson2_class(5)  # back to the GRU scorers: maths, not a measurement
+    click(at, "class_ask_lesson")
+    p = phone(code)
+    p.run()
+    assert [plain(b.label) for b in options(p)] == ["dot (Luong)", "general (Luong)", "concat (Bahdanau)"]
+    options(p)[1].click().run()
+    click(at, "class_close")
+    click(at, "class_reveal")
+    page = plain(texts(at))
+    assert "The answer: **general (Luong)**" in page and "picked the right answer (1 of 1)" in page
+    assert "The model's answer" not in page
+    p.run()
+    assert "**Right!** The answer is **general (Luong)**" in plain(texts(p))
+
+
+def test_the_class_screen_lists_both_lessons_questions(env):
+    teacher, code, _ = new_class()
+    labels = list(teacher.selectbox(key="class_pick_lesson").options)
+    first = [x for x in labels if x.startswith("Lesson 1 · stage ")]
+    second = [x for x in labels if x.startswith("Lesson 2 · stage ")]
+    assert first and len(second) == len(heads_script.STAGES) and labels == first + second
+    assert "Lesson 2 · stage 3. Heads that specialise: Which head puts" in second[2]
+    teacher.selectbox(key="class_pick_lesson").select(second[0]).run()
+    click(teacher, "class_ask_pick")
+    assert "how many different English words will the 2 heads of layer 2 look at most?" in texts(teacher)
+    p = phone(code)
+    p.run()
+    assert [plain(b.label) for b in options(p)] == ["1: all the same word", "2: each a different word"]
+    ko, _, _ = new_class("ko")
+    assert any(x.startswith("수업 2 · 활동 3. ") for x in ko.selectbox(key="class_pick_lesson").options)
 
 
 def cookie_jar(monkeypatch, jar: dict) -> None:

@@ -108,3 +108,19 @@ def test_the_copy_example_copies_the_name_and_the_number(bundles, default_model)
     assert copied == {"Kenji", "12"}
     for t in trace.copied_steps:
         assert trace.copied[t] == int(trace.weights[t].argmax())
+
+
+@pytest.mark.parametrize("view", ["translate", "compare", "steps", "lesson", "lesson2", "learn", "how"])
+def test_every_view_opens_on_the_bundled_models(view, monkeypatch):
+    """The shipped cards and bundles, not the tiny fixtures: their training history holds the averaged
+    checkpoint, their metrics every field evaluate writes."""
+    from streamlit.testing.v1 import AppTest
+
+    from attnviz.state import VIEWS
+
+    assert view in VIEWS
+    monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(DEFAULT_MODELS_DIR))
+    at = AppTest.from_file(str(DEFAULT_MODELS_DIR.parent / "app.py"), default_timeout=120)
+    at.query_params.update({"view": view, "sentence": "Julie lives in Lyon."})
+    at.run()
+    assert not at.exception, at.exception

@@ -258,6 +258,14 @@ def test_history_frame_and_training_chart(tiny_cards):
     assert spec["encoding"]["x"]["field"] == "epoch" and spec["encoding"]["y"]["field"] == "loss"
 
 
+def test_history_frame_leaves_out_the_averaged_checkpoint():
+    history = [{"epoch": 1, "train_loss": 3.0, "valid_loss": 2.0, "fraction": 1.0},
+               {"epoch": "average", "averaged_epochs": 3, "valid_loss": 1.5, "seconds": 0.0}]  # train.py's entry
+    df = figures.history_frame({"concat": {"history": history}})
+    assert list(df["epoch"]) == [1.0, 1.0] and list(df["loss"]) == [3.0, 2.0]
+    figures.training_chart({"concat": {"history": history}}).to_dict()
+
+
 def test_history_frame_places_cut_epochs_where_they_ended_and_skips_their_train_loss():
     history = [{"epoch": 1, "train_loss": 3.0, "valid_loss": 2.0, "fraction": 1.0},
                {"epoch": 2, "train_loss": 0.9, "valid_loss": 1.9, "fraction": 0.002}]

@@ -208,6 +208,18 @@ def test_all_heads_and_self_attention_open_on_demand(tiny_models_dir, monkeypatc
     assert EN("heads.enc_caption") in texts(at) and EN("heads.dec_caption") in texts(at)
 
 
+def test_presenter_mode_can_open_every_head_and_self_attention(tiny_models_dir, monkeypatch):
+    at = start(tiny_models_dir, monkeypatch, model="transformer", sentence=SENTENCE, present="1")
+    assert [c.key for c in at.get("plotly_chart")] == ["heatmap"]  # the projector's first paint: one heatmap
+    assert [e.label for e in at.expander][:2] == [EN("heads.all_title"), EN("heads.self_title")]
+    at.session_state["heads_all"] = True
+    at.session_state["heads_self"] = True
+    at.run()
+    assert not at.exception, at.exception
+    charts = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    assert len(charts["heads_all_fig"]["data"]) == 4 and {"heads_enc", "heads_dec"} <= set(charts)
+
+
 @pytest.mark.parametrize("model", ["general", "none"])
 def test_models_without_heads_show_no_picker(tiny_models_dir, monkeypatch, model):
     at = start(tiny_models_dir, monkeypatch, model=model, sentence=SENTENCE, layer="2", head="1")

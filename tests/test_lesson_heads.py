@@ -371,6 +371,56 @@ def test_back_and_forward_move_between_stages(app):
         assert not app.exception and progress(app).startswith(f"Lesson 2 · stage {i + 1} of {N}")
 
 
+def switch_view(at: AppTest, view: str) -> AppTest:
+    """The view menu: its widget value changes, then the page runs."""
+    at.session_state["view"] = view
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_each_lesson_keeps_its_own_stage_when_switching_between_them(app):
+    """Both lessons shared the `stage` key: lesson 1 at stage 4, then the view menu's lesson 2 opened at
+    stage 4 too (and lesson 1 came back at lesson 2's stage)."""
+    go(app, "lesson_next")  # lesson 2, stage 2
+    switch_view(app, "lesson")
+    assert progress(app).startswith("Stage 1 of 9") and "stage" not in app.query_params
+    for _ in range(3):
+        go(app, "lesson_next")  # lesson 1, stage 4
+    assert app.query_params["stage"] == "4"
+    switch_view(app, "lesson2")
+    assert progress(app).startswith(f"Lesson 2 · stage 2 of {N}") and app.query_params["stage"] == "2"
+    assert app.session_state["stage"] == 2
+    switch_view(app, "translate")
+    switch_view(app, "lesson")  # through another view: still its own place
+    assert progress(app).startswith("Stage 4 of 9") and app.query_params["stage"] == "4"
+    before = dict(app.query_params)
+    switch_view(app, "lesson2")
+    assert progress(app).startswith(f"Lesson 2 · stage 2 of {N}")
+    app.query_params.clear()  # Back: the browser returns to lesson 1's address; the link's stage wins
+    app.query_params.update(before)
+    app.run()
+    assert not app.exception and progress(app).startswith("Stage 4 of 9")
+    switch_view(app, "lesson2")
+    assert progress(app).startswith(f"Lesson 2 · stage 2 of {N}")
+
+
+def test_the_class_bar_asks_about_the_lesson_on_screen_after_a_switch(app, tmp_path, monkeypatch):
+    """The class bar runs before the lesson draws: it must read the new lesson's stage, not the old one's."""
+    monkeypatch.setenv("ATTNVIZ_DATA_DIR", str(tmp_path / "data"))
+    app.session_state["present"] = True
+    app.run()
+    for _ in range(4):
+        go(app, "lesson_next")  # lesson 2, stage 5
+    app.button(key="class_start").click().run()
+    app.button(key="class_back").click().run()
+    switch_view(app, "lesson")  # lesson 1, stage 1: no question there
+    assert not [b for b in app.button if b.key == "class_ask_lesson"]
+    switch_view(app, "lesson2")
+    go(app, "class_ask_lesson")
+    assert any("Which GRU scorer" in m.value for m in app.markdown)
+
+
 def test_every_stage_reveals_in_korean_and_in_presenter_mode(app):
     app.session_state["lang"] = "ko"
     app.session_state["present"] = True

@@ -127,3 +127,24 @@ def test_junk_answers_are_ignored_with_a_note_never_an_error(value, kept):
 def test_a_stage_named_twice_keeps_its_last_guess():
     s = parse_query({"answers": "weigh:1,weigh:3"}, MODELS, DEFAULT)
     assert s.answers == (("weigh", 2),) and not s.notes
+
+
+def test_each_lesson_keeps_its_own_stage_in_the_session():
+    from attnviz.state import STAGE_KEYS, keep_stage, switch_stage
+    ss: dict = {}
+    switch_stage(ss)  # a new session: nothing to switch
+    assert ss == {}
+    keep_stage(ss, "lesson", 4)
+    ss["view"] = "lesson2"  # the view menu: `stage` still says lesson 1's 4
+    switch_stage(ss)
+    assert ss["stage"] == 1 and ss[STAGE_KEYS["lesson"]] == 4  # lesson 2 starts at its own first stage
+    keep_stage(ss, "lesson2", 3)
+    ss["view"] = "translate"
+    switch_stage(ss)
+    assert ss["stage"] == 3  # another view leaves it alone
+    ss["view"] = "lesson"
+    switch_stage(ss)
+    assert ss["stage"] == 4 and ss[STAGE_KEYS["lesson2"]] == 3
+    ss["stage"] = 7  # a link read later in the run (reload, Back) still decides, within the same lesson
+    switch_stage(ss)
+    assert ss["stage"] == 7

@@ -4,8 +4,9 @@ a Plotly figure spec or an HTML string out."""
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from typing import Callable, Sequence
 
+from .. import lesson_heads as heads_script
 from ..figures._base import FONT, HIGHLIGHT, INK, WEIGHT_SCALE
 from ..i18n import Messages
 from .session import ClassQuestion
@@ -14,14 +15,15 @@ CLASS_INK = "#6a3d9a"  # the class's rows: labels in purple, so they never pass 
 
 
 def class_heatmap(q: ClassQuestion, rounds: Sequence[Sequence[float]], votes: Sequence[int], m: Messages,
-                  big: bool = False, height: int | None = None) -> dict:
+                  big: bool = False, height: int | None = None, narrow: bool = False) -> dict:
     """The model's attention rows up to the asked step, with one row per voting round of the class
     right above the asked step's row, all on one 0–1 colour scale.
 
     Args:
-        q: a "source" question (its weights are (step+1, S)).
+        q: a "source" question (its weights are (step+1, S): the model's attention, or head q.head's).
         rounds: per round, the class's share of votes for each English word, (S,).
         votes: per round, how many voted.
+        narrow: a phone's width: no colour bar, so the words keep the room.
     Returns:
         A Plotly figure spec: rows top to bottom are the French words before the asked one, the class's
         rounds, then the asked French word (outlined).
@@ -31,13 +33,15 @@ def class_heatmap(q: ClassQuestion, rounds: Sequence[Sequence[float]], votes: Se
     words = [html.escape(w, quote=False) for w in q.tgt_tokens]
     model_rows = [list(r) for r in q.weights]  # (step+1, S)
     rows = model_rows[:-1] + [list(r) for r in rounds] + model_rows[-1:]
-    labels = words[:-1] + [m("classroom.fig.class_row", round=i + 1, n=n) for i, n in enumerate(votes)] + \
-        [m("classroom.fig.model_row", word=words[-1])]
+    model = m("classroom.fig.model_row", word=words[-1]) if not q.head else \
+        m("classroom.fig.head_row", head=heads_script.option_text("head", (q.head,), 0, m), word=words[-1])
+    labels = words[:-1] + [m("classroom.fig.class_row", round=i + 1, n=n) for i, n in enumerate(votes)] + [model]
     kinds = ["model"] * (len(model_rows) - 1) + ["class"] * len(rounds) + ["asked"]
-    return _spec(q, rows, labels, kinds, m, big, height)
+    return _spec(q, rows, labels, kinds, m, big, height, narrow)
 
 
-def context_heatmap(q: ClassQuestion, m: Messages, big: bool = False, height: int | None = None) -> dict | None:
+def context_heatmap(q: ClassQuestion, m: Messages, big: bool = False, height: int | None = None,
+                    narrow: bool = False) -> dict | None:
     """While the class votes: the attention of the French words before the asked one, and the asked
     row left empty (nothing of the answer shows). None when no word comes before it."""
     before = q.weights[:-1] if q.kind == "source" else q.weights  # next_word: weights stop before the step
@@ -46,11 +50,12 @@ def context_heatmap(q: ClassQuestion, m: Messages, big: bool = False, height: in
     words = [html.escape(w, quote=False) for w in q.tgt_tokens]
     rows = [list(r) for r in before] + [[None] * len(q.src_tokens)]
     asked = m("classroom.fig.asked_row", word=words[-1]) if q.kind == "source" else m("classroom.fig.next_row")
-    return _spec(q, rows, words[:len(before)] + [asked], ["model"] * len(before) + ["asked"], m, big, height)
+    return _spec(q, rows, words[:len(before)] + [asked], ["model"] * len(before) + ["asked"], m, big, height,
+                 narrow)
 
 
 def _spec(q: ClassQuestion, rows: list, labels: list[str], kinds: list[str], m: Messages, big: bool,
-          height: int | None) -> dict:
+          height: int | None, narrow: bool = False) -> dict:
     """The heatmap: `rows` (R, S) of weights or shares (None: empty), the last row outlined in red, the
     class's rows ("class" in `kinds`) labelled in purple and outlined with dots."""
     src = [html.escape(w, quote=False) for w in q.src_tokens]
@@ -70,7 +75,7 @@ def _spec(q: ClassQuestion, rows: list, labels: list[str], kinds: list[str], m: 
                            fillcolor="rgba(0,0,0,0)"))
     return {
         "data": [{"type": "heatmap", "z": rows, "x": list(range(len(src))), "y": list(range(n)),
-                  "zmin": 0.0, "zmax": 1.0, "colorscale": WEIGHT_SCALE, "text": text,
+                  "zmin": 0.0, "zmax": 1.0, "colorscale": WEIGHT_SCALE, "text": text, "showscale": not narrow,
                   "texttemplate": "%{text}", "textfont": {"size": size},
                   "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>", "xgap": 2, "ygap": 2,
                   "colorbar": {"title": {"text": m("classroom.fig.scale"), "side": "right"}, "thickness": 18,
@@ -88,25 +93,26 @@ def _spec(q: ClassQuestion, rows: list, labels: list[str], kinds: list[str], m: 
     }
 
 
-def option_label(q: ClassQuestion, i: int, scorer_label=None) -> str:
-    """What option i is called on screen (a model's name for scorer questions)."""
-    word = q.options[i]
-    return scorer_label(word) if q.kind == "scorer" and scorer_label else word
+SHORT_OPTION = 24  # characters: an option name this short never wraps in the vote bars
 
 
 def shares_html(q: ClassQuestion, share: Sequence[float], title: str, show_answer: bool,
-                scorer_label=None, big: bool = False) -> str:
+                label: Callable[[int], str] | None = None, big: bool = False) -> str:
     """The class's answers as a bar list: one row per option, the share written beside its bar; the
-    model's answer marked once revealed. Every word is escaped (options can be typed sentences)."""
+    model's answer marked once revealed. label(i) names option i (default: the option as stored); every
+    word is escaped (options can be typed sentences)."""
     size = 1.2 if big else 1.0
+    names = [label(i) if label else q.options[i] for i in range(len(share))]
+    # short names (words, heads "layer 2 · head 3") on one line, the bar taking what is left; sentences wrap
+    wrap, bar = ("normal", "55%") if max(map(len, names), default=0) > SHORT_OPTION else ("nowrap", "100%")
     rows = []
     for i, s in enumerate(share):
-        mark = " ✓" if show_answer and i == q.answer else ""
+        mark = "\u00a0✓" if show_answer and i == q.answer else ""  # no break: the mark stays with its word
         weight = "700" if show_answer and i == q.answer else "400"
         rows.append(
-            f'<tr><th style="text-align:right;padding-right:.6em;font-weight:{weight}">'
-            f"{html.escape(option_label(q, i, scorer_label), quote=False)}{mark}</th>"
-            f'<td style="width:55%"><div style="background:#eef2f8;border-radius:3px">'
+            f'<tr><th style="text-align:right;padding-right:.6em;font-weight:{weight};white-space:{wrap}">'
+            f"{html.escape(names[i], quote=False)}{mark}</th>"
+            f'<td style="width:{bar};min-width:3em"><div style="background:#eef2f8;border-radius:3px">'
             f'<div style="width:{100 * s:.1f}%;background:{CLASS_INK};height:1.1em;border-radius:3px"></div></div></td>'
             f'<td style="padding-left:.5em;font-variant-numeric:tabular-nums">{100 * s:.0f}%</td></tr>')
     return (f'<div class="av-class-shares" style="font-size:{size}rem;margin-bottom:.8em">'

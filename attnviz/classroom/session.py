@@ -13,13 +13,14 @@ import json
 import re
 import secrets
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Mapping, Sequence
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
 from .. import lesson as script
+from .. import lesson_heads as heads_script
 from ..trace import Trace
 from ..vocab import EOS
 
@@ -28,7 +29,8 @@ CODE_LENGTH = 6
 SECRET_BYTES = 24  # 192 random bits (at least 128 asked for)
 STUDENT_BYTES = 12  # 96 random bits: a student's id in their own link, never shown to anyone
 NICKNAME_MAX = 20
-KINDS = script.QUESTION_KINDS  # source | next_word | translation | scorer
+# both lessons' kinds: source | next_word | translation | scorer (lesson 1), count | head | self (lesson 2)
+KINDS = tuple(dict.fromkeys((*script.QUESTION_KINDS, *heads_script.QUESTION_KINDS)))
 _STUDENT = re.compile(r"[A-Za-z0-9_-]{16}")
 
 
@@ -100,6 +102,8 @@ class ClassQuestion:
     src_tokens: (S,) the sentence's English words.
     tgt_tokens: the model's French words up to and including `step`.
     weights: (step+1, S) the attention rows up to `step` (source questions), else ().
+    head: "layer.head" (1-based, lesson_heads.head_option) when `weights` are one Transformer head's, else "".
+    about_model: False when the answer is the maths, not something the model did (lesson 2's scorer question).
     """
 
     kind: str
@@ -114,8 +118,10 @@ class ClassQuestion:
     src_tokens: tuple[str, ...] = ()
     tgt_tokens: tuple[str, ...] = ()
     weights: tuple[tuple[float, ...], ...] = ()
-    origin: str = ""  # "lesson:3", "translate", "steps"
+    origin: str = ""  # "lesson:3", "lesson2:2", "translate", "steps"
     translation: str = ""
+    head: str = ""
+    about_model: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -184,7 +190,7 @@ def lesson_question(number: int, stage: script.Stage, traces: Mapping[str, Trace
     if q.kind in ("source", "next_word"):
         t = script.focus_step(stage, trace)
         built = source_question(trace, t, origin) if q.kind == "source" else next_word_question(trace, t, origin)
-        return ClassQuestion(**{**asdict(built), "options": q.options, "values": q.values, "answer": q.answer})
+        return replace(built, options=q.options, values=q.values, answer=q.answer)
     if q.kind == "translation":
         hidden = ", ".join(trace.src_tokens[i] for i in trace.blocked)
         return ClassQuestion("translation", "classroom.q.translation", {"hidden": hidden}, trace.source,
@@ -192,6 +198,42 @@ def lesson_question(number: int, stage: script.Stage, traces: Mapping[str, Trace
                              origin=origin, translation=trace.translation)
     return ClassQuestion("scorer", "classroom.q.scorer", {}, stage.sentence, "", -1, q.options, q.values, q.answer,
                          origin=origin)
+
+
+def heads_lesson_question(number: int, trace: Trace, t: int, q: heads_script.Question) -> ClassQuestion:
+    """Lesson 2's stage question (lesson_heads.question_for on the stage's trace at step t, 0-based), for
+    the whole class: the same options, numbers and answer, in words that stand on their own on a phone
+    (the head is named, not "this head").
+
+    `number` is the 1-based stage. A "source" question is about the trace's own head: its weights are the
+    trace's single-attention weights, so the reveal can draw the class as a row of that head's heatmap.
+    """
+    h = trace.heads
+    if h is None:
+        raise ValueError(f"the {trace.scorer!r} model has one attention, no heads")
+    origin = f"lesson2:{number}"
+    word = trace.tgt_tokens[t] if 0 <= t < len(trace.tgt_tokens) else ""
+    base = dict(kind=q.kind, sentence=trace.source, scorer=trace.scorer, step=t, options=q.options,
+                values=q.values, answer=q.answer, src_tokens=tuple(trace.src_tokens), tgt_tokens=_words(trace, t),
+                origin=origin, translation=trace.translation)
+    if q.kind == "count":
+        return ClassQuestion(prompt="classroom.q.count", fields={"word": word, "heads": h.shape[1],
+                                                                 "layer": h.layer + 1}, **base)
+    if q.kind == "source":
+        return ClassQuestion(prompt="classroom.q.head_source", fields={"word": word, "layer": h.layer + 1,
+                                                                       "head": h.head + 1},
+                             weights=_rows(trace, t), head=heads_script.head_option(h.layer, h.head), **base)
+    if q.kind == "head":
+        punct = ", ".join(trace.src_tokens[j] for j in heads_script.punctuation(trace))
+        return ClassQuestion(prompt="classroom.q.head", fields={"punct": punct},
+                             **{**base, "step": -1, "tgt_tokens": ()})
+    if q.kind == "self":
+        layer, head = heads_script.previous_word_head(trace)
+        return ClassQuestion(prompt="classroom.q.self", fields={"word": word, "layer": layer + 1, "head": head + 1},
+                             head=heads_script.head_option(layer, head), **base)
+    return ClassQuestion(prompt="classroom.q.head_scorer", fields={}, about_model=False,
+                         **{**base, "sentence": "", "scorer": "", "step": -1, "src_tokens": (), "tgt_tokens": (),
+                            "translation": ""})
 
 
 # ---------------------------------------------------------------- what the votes add up to
@@ -216,11 +258,12 @@ class SummaryRow:
     rounds: tuple[dict, ...] = field(default=())  # per round held: {option: votes}
 
 
-def summary_csv(rows: Sequence[SummaryRow], prompt_text) -> str:
+def summary_csv(rows: Sequence[SummaryRow], prompt_text, option_text=None) -> str:
     """One line per (question, round, option): its votes and share, the model's value and answer.
 
-    prompt_text(question) gives the question's words in the teacher's language. Counts only: no
-    student ids, no nicknames.
+    prompt_text(question) gives the question's words in the teacher's language; option_text(question, i),
+    when given, option i's (a head as "layer 2 · head 3", not "2.3"). Counts only: no student ids, no
+    nicknames.
     """
     out = io.StringIO()
     w = csv.writer(out)
@@ -232,7 +275,8 @@ def summary_csv(rows: Sequence[SummaryRow], prompt_text) -> str:
             share = shares(tally, len(q.options))
             for i, option in enumerate(q.options):
                 value = q.values[i]
-                w.writerow([row.qno, q.kind, prompt_text(q), q.sentence, q.scorer, rnd, option,
+                w.writerow([row.qno, q.kind, prompt_text(q), q.sentence, q.scorer, rnd,
+                            option_text(q, i) if option_text else option,
                             int(tally.get(i, 0)), f"{share[i]:.3f}", "" if value is None else f"{value:.4f}",
                             int(i == q.answer)])
     return out.getvalue()

@@ -139,6 +139,8 @@ def history_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
     rows = []
     for scorer, card in cards.items():
         for h in card.get("history") or []:
+            if not isinstance(h.get("epoch"), int):  # {"epoch": "average", ...}: the averaged weights, not an epoch
+                continue
             fraction = float(h.get("fraction", 1.0))
             for split in ("train", "valid"):
                 if f"{split}_loss" in h and (split == "valid" or fraction >= MIN_TRAIN_FRACTION):

@@ -9,6 +9,7 @@ import os
 
 import streamlit as st
 
+from .. import lesson_heads as heads_script
 from ..classroom import session
 from ..classroom.store import ClassStore, open_store
 from ..explain import md_escape, scorer_label
@@ -59,10 +60,17 @@ def question_text(q: session.ClassQuestion, m: Messages) -> str:
 
 
 def option_text(q: session.ClassQuestion, i: int, m: Messages) -> str:
+    """Option i as the lesson's own buttons say it: a model's name, a head as "layer 2 · head 3", a count
+    with its meaning, the start mark, a French or English word."""
     word = q.options[i]
-    return scorer_label(word, m) if q.kind == "scorer" else ("<eos>" if word == EOS else word)
+    if q.kind == "scorer":
+        return scorer_label(word, m)
+    if q.kind in ("count", "head", "self"):  # lesson 2's kinds: the lesson's own labels
+        return heads_script.option_text(q.kind, q.options, i, m)
+    return "<eos>" if word == EOS else word
 
 
 def value_text(q: session.ClassQuestion, i: int) -> str:
+    """The model's number for option i: a BLEU score, a weight; none for a count (the option is the number)."""
     v = q.values[i]
-    return "" if v is None else f"{v:.1f}" if q.kind == "scorer" else f"{v:.2f}"
+    return "" if v is None or q.kind == "count" else f"{v:.1f}" if q.kind == "scorer" else f"{v:.2f}"

@@ -21,13 +21,14 @@ import segno
 import streamlit as st
 
 from .. import lesson as script
+from .. import lesson_heads as heads_script
 from ..classroom import figure, session
 from ..classroom.store import ClassStore, NotTeacher
 from ..explain import code as md_code
-from ..explain import md_escape, scorer_label
+from ..explain import md_escape
 from ..i18n import LANGS, Messages, messages
 from ..state import Settings
-from . import keys, phone
+from . import keys, lesson_heads, phone, viewport
 from .class_common import (PARAMS, base_url, get_store, option_text, question_text, reader_lang, store_or_say,
                            value_text)
 from .common import Traces, show_figure
@@ -37,6 +38,7 @@ CODE, SECRET, CONSOLE = "class_code", "class_secret", "class_console"  # session
 READ = "_class_url_read"  # the class part of the link has been read (once per session)
 COOKIE = "attnviz-teach-"  # + the class code: the secret this browser keeps for a reload (views/classroom.py)
 COUNT_EVERY = 1.0  # s: the projector's count (asked: at least every 2 s)
+NARROW = 640  # window width (CSS px) below which the console is on a phone: smaller figures, no colour bar
 NO_CODE = "no free class code after 20 tries"  # for the log: 22^6 codes make this all but impossible
 START_CSS = """
 <style>
@@ -74,10 +76,21 @@ TEACH_JS = """
 """
 CONSOLE_CSS = """
 <style>
-.av-class-code { font-size: 4.2rem; font-weight: 800; letter-spacing: 0.18em; font-family: monospace; line-height: 1.1; }
-.av-class-link { font-size: 1.5rem; word-break: break-all; }
-.av-class-count { font-size: 3rem; font-weight: 700; }
+/* Sizes in cqi (hundredths of the column's width, .av-fit) where a line must fit its column: the code and
+   the count on one line, the join link in two at most (its host, then ?join=CODE), from a phone (390 px)
+   through a 1280×720 projector, where the side column is a quarter of the screen, to 1920×1080. */
+.av-fit { container-type: inline-size; }
+/* Korean wraps between words, as Korean is printed ("2층" never split), and anything too long still wraps */
+[data-testid="stMarkdownContainer"] :is(p, h3) { word-break: keep-all; overflow-wrap: anywhere; }
+.av-class-code { font-size: min(4.2rem, 19cqi); font-weight: 800; letter-spacing: 0.18em; font-family: monospace;
+                 line-height: 1.1; white-space: nowrap; }
+.av-class-link { font-size: min(1.5rem, 7.5cqi); overflow-wrap: anywhere; line-height: 1.35; }
+.av-class-link span { white-space: nowrap; }
+.av-class-count { font-weight: 700; line-height: 1.15; margin: 0.2rem 0 0.4rem; }
 .av-class-names { color: #333; font-size: 1.5rem; }
+.st-key-class_pick_lesson input { font-size: 1.2rem; }
+@media (max-height: 899px) { .st-key-class_pick_lesson input { font-size: 1rem; } }
+@media (max-width: 640px) { .av-class-names { font-size: 1.15rem; } }
 </style>
 """
 
@@ -209,10 +222,10 @@ def _ask(q: session.ClassQuestion) -> None:
 
 
 def _ask_buttons(s: Settings, traces: Traces, m: Messages) -> None:
-    if s.view == "lesson":
-        n, stage = script.stage_at(st.session_state.get("stage", 1))
+    if s.view in ("lesson", "lesson2"):  # the stage on screen (state.switch_stage: this lesson's own)
         try:
-            q = _lesson_question(s, traces, n, stage)
+            q = _lesson_question(s, traces, *script.stage_at(st.session_state.get("stage", 1))) \
+                if s.view == "lesson" else lesson_heads.class_question(s, traces, st.session_state.get("stage", 1))
         except ValueError:
             q = None
         if q is not None:
@@ -304,6 +317,7 @@ def teacher_page(traces: Traces, code_param: str, teach: str) -> None:
             draw_question(store, c, secret, row, q, m, side)
     with side:
         draw_join(c, lang, m, size=520 if q is None else 360 if row.status == "open" else 180)
+    viewport.install()  # the window's width, for the heatmap (views/viewport.py)
 
 
 def draw_join(c: str, lang: str, m: Messages, size: int) -> None:
@@ -311,11 +325,15 @@ def draw_join(c: str, lang: str, m: Messages, size: int) -> None:
     big on the projector before the first question, smaller once the class is in."""
     url = session.join_link(base_url() or "/", c, lang)
     st.markdown(m("classroom.join_here"))
-    st.html(f'<div class="av-class-link">{html.escape(url)}</div>')
+    host, query = url.split("?", 1) if "?" in url else (url, "")  # a break before ?join=, never inside the code
+    st.html(f'<div class="av-fit"><div class="av-class-link">{html.escape(host)}<wbr>'
+            f'<span>{html.escape("?" + query if query else "")}</span></div></div>')
     image = segno.make(url, error="m").svg_data_uri(scale=8, border=2, dark="#111111")  # offline, no file
+    # at most half the window's height, so the code below it stays on a 1280×720 projector's screen
     st.html(f'<div class="av-class-qr"><img src="{html.escape(image)}" alt="QR" data-testid="class-qr" '
-            f'style="width:{size}px;max-width:100%;height:auto;image-rendering:pixelated"></div>')
-    st.html(f'<div class="av-class-code" aria-label="{html.escape(m("classroom.code_label"))}">{c}</div>')
+            f'style="width:min({size}px, 100%, 48vh);height:auto;image-rendering:pixelated"></div>')
+    st.html(f'<div class="av-fit"><div class="av-class-code" aria-label="{html.escape(m("classroom.code_label"))}">'
+            f'{c}</div></div>')
 
     @st.fragment(run_every=COUNT_EVERY * 3)
     def names() -> None:
@@ -328,6 +346,13 @@ def draw_join(c: str, lang: str, m: Messages, size: int) -> None:
     with st.popover(m("classroom.teacher_link"), icon=":material/key:"):
         st.caption(m("classroom.teacher_link_help"))
         st.code(session.teacher_link(base_url(), c, st.session_state[SECRET], lang), language=None, wrap_lines=True)
+
+
+def fit_font(text: str, rem: float) -> str:
+    """A CSS font size: `rem`, or less where `text` would not fit its column (.av-fit) on one line. Widths
+    are guessed from the characters: about 0.56 em a Latin letter or digit, 1 em a Hangul syllable."""
+    ems = sum(1.0 if ord(ch) >= 0x1100 else 0.56 for ch in text) or 1.0
+    return f"min({rem}rem, {92 / ems:.1f}cqi)"
 
 
 def _act(action: str, qno: int = 0) -> None:
@@ -354,21 +379,11 @@ def _act(action: str, qno: int = 0) -> None:
 
 
 def draw_pick(traces: Traces, store: ClassStore, c: str, secret: str, m: Messages, lang: str) -> None:
-    """No question on screen: pick one of the lesson's, or go back to the page to ask about it."""
+    """No question on screen: pick one of the two lessons' questions, or go back to the page to ask about it."""
     st.markdown(f"### {m('classroom.title', code=c)}")
     st.markdown(m("classroom.waiting_teacher"))
-    s = Settings(lang=lang)
-    found: list[tuple[str, session.ClassQuestion]] = []
-    for n, stage in enumerate(script.STAGES, start=1):
-        if not stage.question:
-            continue
-        try:
-            q = _lesson_question(s, traces, n, stage)
-        except ValueError:
-            continue
-        if q is not None:
-            label = m("classroom.lesson_option", n=n, title=m(f"lesson.{stage.key}.title"), prompt=question_text(q, m))
-            found.append((label, q))
+    found = [(m("classroom.lesson_option", lesson=lesson, n=n, title=title, prompt=m(q.prompt, **q.fields)), q)
+             for lesson, n, title, q in lesson_questions(traces, m, lang)]  # plain text: a list, not Markdown
     if found:
         pick = st.selectbox(m("classroom.pick_lesson"), range(len(found)), format_func=lambda i: found[i][0],
                             key="class_pick_lesson")
@@ -377,6 +392,29 @@ def draw_pick(traces: Traces, store: ClassStore, c: str, secret: str, m: Message
     row.button(m("classroom.back_to_page"), key="class_back", on_click=_act, args=("back",),
                icon=":material/arrow_back:")
     _end_button(row, m)
+
+
+def lesson_questions(traces: Traces, m: Messages, lang: str) -> list[tuple[int, int, str, session.ClassQuestion]]:
+    """Both lessons' questions, in order: (lesson, stage, the stage's title, question); a stage the loaded
+    models cannot answer (lesson 2 without a Transformer) is left out."""
+    s = Settings(lang=lang)
+    out = []
+    for n, stage in enumerate(script.STAGES, start=1):
+        if stage.question:
+            try:
+                q = _lesson_question(s, traces, n, stage)
+            except ValueError:
+                q = None
+            if q is not None:
+                out.append((1, n, m(f"lesson.{stage.key}.title"), q))
+    for n, stage in enumerate(heads_script.STAGES, start=1):
+        try:
+            q = lesson_heads.class_question(s, traces, n)
+        except ValueError:
+            q = None
+        if q is not None:
+            out.append((2, n, m(f"lesson_heads.{stage.key}.title"), q))
+    return out
 
 
 def _end_button(where, m: Messages) -> None:
@@ -400,10 +438,11 @@ def draw_question(store: ClassStore, c: str, secret: str, row, q: session.ClassQ
             n = get_store().answered(c, row.qno, row.round)
             text = m("classroom.answered", n=n, joined=joined) if row.round == 1 else \
                 m("classroom.answered_round", round=row.round, n=n, joined=joined)
-            st.html(f'<div class="av-class-count" data-testid="class-count">{html.escape(text)}</div>')
+            st.html(f'<div class="av-fit"><div class="av-class-count" data-testid="class-count" '
+                    f'style="font-size:{fit_font(text, 3.0)}">{html.escape(text)}</div></div>')
 
         count()
-        before = figure.context_heatmap(q, m, big=True) if q.weights else None
+        before = figure.context_heatmap(q, m, **_figure_size()) if q.weights else None
         if before is not None:  # the words so far and where they looked; the asked row stays empty
             show_figure(before, "class_context")
         row_ = st.container(horizontal=True, gap="small", key="class_actions")
@@ -416,7 +455,7 @@ def draw_question(store: ClassStore, c: str, secret: str, row, q: session.ClassQ
         draw_reveal(q, tallies, m, side)
     else:
         st.markdown(m("classroom.closed", n=sum(tallies[-1].values())))
-        draw_shares(q, tallies, m, show_answer=False, where=side)
+        draw_shares(q, tallies, m, show_answer=False, where=side if _has_heatmap(q) else None)
     row_ = st.container(horizontal=True, gap="small", key="class_actions")  # each button as wide as its words
     if row.round == 1:
         row_.button(m("classroom.round_two"), key="class_round2", on_click=_act, args=("round2", row.qno))
@@ -428,33 +467,53 @@ def draw_question(store: ClassStore, c: str, secret: str, row, q: session.ClassQ
     _end_button(row_, m)
 
 
-def draw_shares(q: session.ClassQuestion, tallies: list[dict], m: Messages, show_answer: bool, where) -> None:
-    """The class's votes as bar lists, round 1 then round 2 beside it (stacked in the side column)."""
-    for i, tally in enumerate(tallies):
+def _figure_size() -> dict:
+    """The heatmap's size for this window: large on a projector, compact on a phone (the teacher's own)."""
+    narrow = viewport.size()[0] < NARROW
+    return {"big": not narrow, "narrow": narrow}
+
+
+def _has_heatmap(q: session.ClassQuestion) -> bool:
+    """Whether the reveal draws the class's answers as heatmap rows (else the vote bars take the main area)."""
+    return q.kind == "source" and bool(q.weights)
+
+
+def draw_shares(q: session.ClassQuestion, tallies: list[dict], m: Messages, show_answer: bool, where=None) -> None:
+    """The class's votes as bar lists: stacked in `where` (the side column, beside a heatmap), or, with
+    no heatmap to draw (where=None), in the main area with round 2 beside round 1."""
+    places = [where] * len(tallies) if where is not None else st.columns(len(tallies), gap="large")
+    for i, (tally, place) in enumerate(zip(tallies, places)):
         share = session.shares(tally, len(q.options))
         title = m("classroom.split_title", round=i + 1, n=sum(tally.values()))
-        where.html(figure.shares_html(q, share, title, show_answer, lambda k: scorer_label(k, m), big=True))
+        place.html(figure.shares_html(q, share, title, show_answer, lambda i: option_text(q, i, m), big=True))
 
 
 def draw_reveal(q: session.ClassQuestion, tallies: list[dict], m: Messages, side) -> None:
     """The model's answer, the share that matched it, and where the class looked on the heatmap."""
-    answer = md_code(option_text(q, q.answer, m)) if q.kind in ("source", "next_word") else md_escape(
-        option_text(q, q.answer, m))
+    words = q.kind in ("source", "next_word", "self")  # the model's own words, in code type
+    answer = md_code(option_text(q, q.answer, m)) if words else md_escape(option_text(q, q.answer, m))
     number = value_text(q, q.answer)
-    st.markdown(m("classroom.model_answer_value", answer=answer, value=number) if number else
-                m("classroom.model_answer", answer=answer))
+    if not q.about_model:  # the maths, not something the model did: "the answer", "the right answer"
+        st.markdown(m("classroom.answer_is", answer=answer))
+    else:
+        st.markdown(m("classroom.model_answer_value", answer=answer, value=number) if number else
+                    m("classroom.model_answer", answer=answer))
+    one, two = ("classroom.matched", "classroom.matched_rounds") if q.about_model else \
+        ("classroom.matched_right", "classroom.matched_rounds_right")
     rights = [session.matched(t, q.answer) for t in tallies]
     if len(rights) == 2 and rights[1][1]:
         first = rights[0][0] / rights[0][1] if rights[0][1] else 0.0
-        st.markdown(m("classroom.matched_rounds", first=first, second=rights[1][0] / rights[1][1]))
+        st.markdown(m(two, first=first, second=rights[1][0] / rights[1][1]))
     elif rights[-1][1]:
         right, total = rights[-1]
-        st.markdown(m("classroom.matched", share=right / total, right=right, total=total))
-    if q.kind == "source" and q.weights:
-        shares = [session.shares(t, len(q.options)) for t in tallies]
-        votes = [sum(t.values()) for t in tallies]
-        st.markdown(f"**{m('classroom.fig.title')}**")
-        show_figure(figure.class_heatmap(q, shares, votes, m, big=True), "class_heatmap")
+        st.markdown(m(one, share=right / total, right=right, total=total))
+    if not _has_heatmap(q):
+        draw_shares(q, tallies, m, show_answer=True)
+        return
+    shares = [session.shares(t, len(q.options)) for t in tallies]
+    votes = [sum(t.values()) for t in tallies]
+    st.markdown(f"**{m('classroom.fig.title')}**")
+    show_figure(figure.class_heatmap(q, shares, votes, m, **_figure_size()), "class_heatmap")
     draw_shares(q, tallies, m, show_answer=True, where=side)
 
 
@@ -479,7 +538,7 @@ def draw_summary(store: ClassStore, c: str, m: Messages, lang: str) -> None:
                        m("classroom.summary_answer"): option_text(r.question, r.question.answer, m),
                        m("classroom.summary_round1"): cell(r, 0), m("classroom.summary_round2"): cell(r, 1)}
                       for r in rows], hide_index=True, width="stretch")
-        data = session.summary_csv(rows, lambda q: m(q.prompt, **q.fields))
+        data = session.summary_csv(rows, lambda q: m(q.prompt, **q.fields), lambda q, i: option_text(q, i, m))
         st.download_button(m("classroom.csv"), data.encode("utf-8"), file_name=f"attnviz-class-{c}.csv",
                            mime="text/csv", key="class_csv", help=m("classroom.csv_help"), on_click="ignore")
     st.button(m("classroom.new_class"), key="class_new", on_click=_start, args=(lang,))

@@ -119,6 +119,8 @@ class _Spec(go.Figure):
         return self._spec
 
 
-def show_figure(spec, key: str, **kwargs) -> None:
-    """Draw a figure spec (attnviz.figures) or a plotly Figure, without re-validating it."""
-    st.plotly_chart(_Spec(spec) if isinstance(spec, dict) else spec, key=key, theme=None, config=PLOTLY, **kwargs)
+def show_figure(spec, key: str, config: dict | None = None, **kwargs) -> None:
+    """Draw a figure spec (attnviz.figures) or a plotly Figure, without re-validating it.
+    config: plotly's config (default PLOTLY), e.g. exports.plotly_config for a named image download."""
+    st.plotly_chart(_Spec(spec) if isinstance(spec, dict) else spec, key=key, theme=None,
+                    config=PLOTLY if config is None else config, **kwargs)

@@ -19,7 +19,7 @@ from ..state import Settings
 from ..text import detokenize_fr, tokenize_fr
 from ..trace import Trace
 from . import viewport
-from .common import Traces, load_models, refusal
+from .common import Traces, load_models, refusal, show_figure
 
 HISTORY = "lab_history"  # session state: the edits made, newest last, to undo
 MAX_HISTORY = 20
@@ -36,8 +36,7 @@ MAIN_RESERVE = 130  # Translate's heatmap: its title (three lines) and a little 
 def _show(spec, key: str, trace: Trace, kind: str) -> None:
     """Draw a figure spec; its modebar camera saves `<kind>-<model>-<sentence>.<png|svg>`."""
     fmt = st.session_state.get("lab_img_format") or "png"
-    st.plotly_chart(figures.as_figure(spec), key=key, theme=None,
-                    config=exports.plotly_config(exports.file_stem(kind, trace), fmt))
+    show_figure(spec, key, config=exports.plotly_config(exports.file_stem(kind, trace), fmt))
 
 
 def _so_far(trace: Trace, t: int) -> str:

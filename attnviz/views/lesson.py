@@ -1,9 +1,10 @@
 """Lesson: a guided tour of attention in nine stages with the real models; predict first, then see.
 
 The script (sentences, models, questions, scoring) is attnviz/lesson.py; the words are in
-messages/<lang>/lesson.toml. The stage (1-based) is kept in st.session_state["stage"] and the guesses in
-st.session_state["lesson_guesses"]; the link carries both (`stage`, `answers`), so a reload keeps the
-student's place and tally. Back/Next are the buttons "lesson_prev" / "lesson_next".
+messages/<lang>/lesson.toml. The stage on screen (1-based) is st.session_state["stage"], the lesson's own
+place st.session_state["lesson_stage"] (state.keep_stage: the second lesson keeps its own), and the guesses
+st.session_state["lesson_guesses"]; the link carries the stage and the guesses (`stage`, `answers`), so a
+reload keeps the student's place and tally. Back/Next are the buttons "lesson_prev" / "lesson_next".
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from .. import explain, figures
 from .. import lesson as script
 from ..explain import code, md_escape
 from ..i18n import Messages, messages
-from ..state import Settings
+from ..state import Settings, keep_stage
 from ..trace import Trace
 from ..vocab import EOS
 from .common import Traces, refusal, show_figure
@@ -25,7 +26,8 @@ from . import lesson_heads
 from .kit import teacher_kit
 from .controls import GUESSES  # session key: stage key -> the option the student picked (0-based)
 
-STAGE = "stage"  # session key: the stage on screen, 1-based
+STAGE = "stage"  # session key: the stage on screen, 1-based (the link's `stage`)
+VIEW = "lesson"
 SCORERS_HEATMAP_HEIGHT = 360  # three heatmaps side by side, the quality chart below them
 
 
@@ -62,7 +64,8 @@ def _guess(key: str, option: int) -> None:
 
 
 def _restart() -> None:
-    st.session_state.update({STAGE: 1, GUESSES: {}})
+    keep_stage(st.session_state, VIEW, 1)
+    st.session_state[GUESSES] = {}
 
 
 def stage_traces(s: Settings, traces: Traces, stage: script.Stage) -> dict[str, Trace]:
@@ -84,7 +87,7 @@ def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     ss = st.session_state
     n, stage = script.stage_at(ss.get(STAGE, 1))
-    ss[STAGE] = n
+    keep_stage(ss, VIEW, n)
     try:
         script.attention_model(list(traces.models))
     except ValueError:

@@ -3,8 +3,9 @@ then see (view=lesson2).
 
 The script (sentences, questions, measurements) is attnviz/lesson_heads.py; the words are in
 messages/<lang>/lesson_heads.toml. Like the first lesson, the stage on screen is st.session_state["stage"]
-(the link's `stage`) and the guesses live in st.session_state["lesson_guesses"] (the link's `answers`; the
-two lessons' stage keys differ). Back / Next are the first lesson's keys, so the keyboard and a
+(the link's `stage`), this lesson's own place st.session_state["lesson2_stage"] (state.keep_stage: switching
+lessons lands where each was left), and the guesses live in st.session_state["lesson_guesses"] (the link's
+`answers`; the two lessons' stage keys differ). Back / Next are the first lesson's keys, so the keyboard and a
 presentation clicker work here too.
 """
 from __future__ import annotations
@@ -17,14 +18,14 @@ import streamlit as st
 from .. import lesson as first
 from .. import lesson_heads as script
 from ..architectures import is_transformer
+from ..classroom import session
 from ..explain import code, md_escape
 from ..figures import lesson as lesson_figures
 from ..figures import lesson_heads as figs
 from ..figures.heatmap import attention_heatmap
 from ..i18n import Messages, messages
-from ..state import Settings
+from ..state import Settings, keep_stage
 from ..trace import Trace
-from ..vocab import BOS, EOS
 from .common import Traces, refusal, show_figure
 from . import viewport
 from .controls import GUESSES
@@ -79,11 +80,13 @@ def _guess(key: str, option: int) -> None:
 def _restart() -> None:
     """From the first stage, this lesson's predictions forgotten (the first lesson's are kept)."""
     guesses = st.session_state.get(GUESSES, {})
-    st.session_state.update({STAGE: 1, GUESSES: {k: g for k, g in guesses.items() if k not in script.KEYS}})
+    keep_stage(st.session_state, VIEW, 1)
+    st.session_state[GUESSES] = {k: g for k, g in guesses.items() if k not in script.KEYS}
 
 
 def _open() -> None:
-    st.session_state.update({"view": VIEW, STAGE: 1, "playing": False})
+    st.session_state.update({"view": VIEW, "playing": False})
+    keep_stage(st.session_state, VIEW, 1)
 
 
 def start_button(m: Messages, key: str = "lesson2_start") -> None:
@@ -97,11 +100,28 @@ def stage_trace(s: Settings, traces: Traces, stage: script.Stage, model: str):
     return script.choose(stage, lambda en: traces.get(replace(base, sentence=en), model))
 
 
-def screen(s: Settings, traces: Traces, stage: script.Stage, model: str) -> Screen:
+def stage_question(s: Settings, traces: Traces, stage: script.Stage, model: str):
+    """(candidate, trace, status, step, question): what the stage asks, about the sentence it chose."""
     candidate, trace, status = stage_trace(s, traces, stage, model)
     t = script.focus_step(stage, candidate, trace)
-    gru = script.gru_model(has_heads(traces))
     question = script.question_for(stage, trace, t, [n for n, yes in has_heads(traces).items() if not yes])
+    return candidate, trace, status, t, question
+
+
+def class_question(s: Settings, traces: Traces, number: int) -> session.ClassQuestion | None:
+    """Stage `number`'s own question (1-based), for the whole class (views/classroom.py asks it): the same
+    sentence, step, options and numbers as the stage; None when it asks nothing or no model has heads."""
+    n, stage = script.stage_at(number)
+    model = script.heads_model(has_heads(traces))
+    if model is None:
+        return None
+    _, trace, _, t, question = stage_question(s, traces, stage, model)
+    return None if question is None else session.heads_lesson_question(n, trace, t, question)
+
+
+def screen(s: Settings, traces: Traces, stage: script.Stage, model: str) -> Screen:
+    candidate, trace, status, t, question = stage_question(s, traces, stage, model)
+    gru = script.gru_model(has_heads(traces))
     guess = st.session_state.get(GUESSES, {}).get(stage.key)
     guess = guess if question is not None and guess is not None and 0 <= guess < len(question.options) else None
     return Screen(s, messages(s.lang), stage, candidate, trace, status, t, question, guess, traces, gru)
@@ -111,7 +131,7 @@ def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     ss = st.session_state
     n, stage = script.stage_at(ss.get(STAGE, 1))
-    ss[STAGE] = n
+    keep_stage(ss, VIEW, n)
     model = script.heads_model(has_heads(traces))
     if model is None:
         st.warning(m("lesson_heads.no_heads_model"))
@@ -179,31 +199,9 @@ def tally(s: Settings, traces: Traces, model: str) -> tuple[int, int]:
 # ---------------------------------------------------------------- predict, then reveal
 
 
-def head_name(m: Messages, option: str) -> str:
-    layer, head = script.head_of(option)
-    return m("lesson_heads.fig.head_name", layer=layer + 1, head=head + 1)
-
-
-def word(option: str, m: Messages) -> str:
-    return m("lesson_heads.start") if option == BOS else "<eos>" if option == EOS else option
-
-
 def option_label(sc: Screen, i: int) -> str:
-    """What option i's button says."""
-    q = sc.question
-    option = q.options[i]
-    if q.kind == "count":
-        last = len(q.options)
-        return sc.m("lesson_heads.several.option_one" if i == 0 else "lesson_heads.several.option_all"
-                    if i == last - 1 else "lesson_heads.several.option", n=option)
-    if q.kind == "head":
-        return head_name(sc.m, option)
-    if q.kind == "scorer":
-        return sc.m(f"scorers.{option}")
-    if q.kind == "self":
-        repeated = q.options[:i].count(option)  # "la" twice: the second is "la (2)"
-        return word(option, sc.m) + (f" ({repeated + 1})" if repeated else "")
-    return option
+    """What option i's button says (lesson_heads.option_text: the live class's phones say the same)."""
+    return script.option_text(sc.question.kind, sc.question.options, i, sc.m)
 
 
 def shown(sc: Screen, i: int) -> str:

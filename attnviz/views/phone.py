@@ -23,6 +23,8 @@ PHONE_CSS = """
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
 .block-container, [data-testid="stMainBlockContainer"] { padding: 0.8rem 1rem 2rem 1rem; max-width: 640px; }
 [class*="st-key-phone_opt_"] button { min-height: 3.2rem; font-size: 1.15rem; }
+/* Korean wraps between words, as Korean is printed; a word too long for the screen still wraps */
+[data-testid="stMarkdownContainer"] p, [data-testid="stAlertContentInfo"] p { word-break: keep-all; overflow-wrap: anywhere; }
 </style>
 """
 ME_JS = """
@@ -131,9 +133,11 @@ def draw_phone_question(store: ClassStore, c: str, row, q: session.ClassQuestion
     if row.status == "closed":
         st.info(m("classroom.phone_closed", answer=md_escape(option_text(q, mine, m))) if mine is not None
                 else m("classroom.phone_closed_none"))
-    elif mine is None:
-        st.info(m("classroom.phone_revealed_none", answer=answer))
+        return
+    said = "" if q.about_model else "_answer"  # the maths (lesson 2's scorer question): "the answer", not the model's
+    if mine is None:
+        st.info(m(f"classroom.phone_revealed_none{said}", answer=answer))
     elif mine == q.answer:
-        st.success(m("classroom.phone_right", answer=answer))
+        st.success(m(f"classroom.phone_right{said}", answer=answer))
     else:
-        st.warning(m("classroom.phone_wrong", answer=answer, guess=md_escape(option_text(q, mine, m))))
+        st.warning(m(f"classroom.phone_wrong{said}", answer=answer, guess=md_escape(option_text(q, mine, m))))

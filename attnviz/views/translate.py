@@ -31,9 +31,12 @@ def draw(s: Settings, traces: Traces) -> None:
             st.warning(note)
         show_copies(trace, m)
         room = 0 if trace.heads is None else PICKER_ROOM
+        own = heads.own_head(trace)
         trace = heads.picker(s, trace, s.lang, compact=True)  # a Transformer: which head (the link's layer, head)
         draw_heatmap(s, trace, "heatmap", height=viewport.fit(PRESENTER_HEIGHT - room, PRESENTER_RESERVE + room),
                      big=viewport.big_fonts(True))
+        heads.draw_all_heads(s, trace, own)  # below the fold, closed until the teacher opens them
+        heads.draw_self_attention(s, traces, trace)
         return
     wide = len(trace.src_tokens) > WIDE_AFTER
     left, right = (st.container(), st.container()) if wide else st.columns([2, 1], gap="large")  # see share=
