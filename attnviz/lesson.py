@@ -10,7 +10,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import ClassVar, Mapping, Sequence
 
 import numpy as np
 
@@ -75,12 +75,17 @@ STAGES: tuple[Stage, ...] = (
 KEYS = tuple(st.key for st in STAGES)
 
 
+def stage_number(number, count: int) -> int:
+    """A 1-based stage number clamped into 1..count; junk (text, None, infinity) -> 1."""
+    try:
+        return min(max(int(number), 1), count)
+    except (TypeError, ValueError, OverflowError):
+        return 1
+
+
 def stage_at(number) -> tuple[int, Stage]:
     """The stage for a 1-based number, clamped into 1..len(STAGES) (junk -> 1): (number, stage)."""
-    try:
-        n = min(max(int(number), 1), len(STAGES))
-    except (TypeError, ValueError, OverflowError):
-        n = 1
+    n = stage_number(number, len(STAGES))
     return n, STAGES[n - 1]
 
 
@@ -139,7 +144,10 @@ class Question:
     values: the model's number for each option (weight, probability, BLEU), or None where it has none
         (a French word outside its top K; a translation, right or wrong).
     answer: index of the right option (the model's argmax, or what it really wrote).
+    A lesson with other kinds of question subclasses it with its own KINDS (lesson_heads.Question).
     """
+
+    KINDS: ClassVar[tuple[str, ...]] = QUESTION_KINDS
 
     kind: str
     options: tuple[str, ...]
@@ -147,8 +155,8 @@ class Question:
     answer: int
 
     def __post_init__(self) -> None:
-        if self.kind not in QUESTION_KINDS:
-            raise ValueError(f"unknown question kind {self.kind!r}; choose one of {', '.join(QUESTION_KINDS)}")
+        if self.kind not in self.KINDS:
+            raise ValueError(f"unknown question kind {self.kind!r}; choose one of {', '.join(self.KINDS)}")
         if len(self.options) != len(self.values) or not 0 <= self.answer < len(self.options):
             raise ValueError("a question needs one value per option and an answer among them")
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, ClassVar, Mapping, Sequence
 
 import numpy as np
 
-from .lesson import ATTENTION_ORDER, latex_text, same_translation, written_steps
+from . import lesson
+from .lesson import ATTENTION_ORDER, latex_text, same_translation, stage_number, written_steps
 from .trace import Trace
 from .vocab import BOS, EOS
 
@@ -82,10 +83,7 @@ KEYS = tuple(s.key for s in STAGES)
 
 def stage_at(number) -> tuple[int, Stage]:
     """The stage for a 1-based number, clamped into 1..len(STAGES) (junk -> 1): (number, stage)."""
-    try:
-        n = min(max(int(number), 1), len(STAGES))
-    except (TypeError, ValueError, OverflowError):
-        n = 1
+    n = stage_number(number, len(STAGES))
     return n, STAGES[n - 1]
 
 
@@ -140,25 +138,13 @@ def focus_step(stage: Stage, candidate: Candidate, trace: Trace) -> int:
 
 
 @dataclass(frozen=True)
-class Question:
-    """A prediction before the reveal; lesson.grade and lesson.tally score it.
+class Question(lesson.Question):
+    """A prediction before the reveal, as lesson.Question (lesson.grade and lesson.tally score it), with
+    this lesson's kinds. Options: a count ("1".."A"), an English word, a head ("layer.head", 1-based), a
+    French word the decoder may look at, a scorer name; values: the model's number for each (weight),
+    or None where there is none."""
 
-    options: what the buttons stand for: a count ("1".."A"), an English word, a head ("layer.head",
-        1-based), a French word the decoder may look at, a scorer name.
-    values: the model's number for each option (weight), or None where there is none.
-    answer: index of the right option.
-    """
-
-    kind: str
-    options: tuple[str, ...]
-    values: tuple[float | None, ...]
-    answer: int
-
-    def __post_init__(self) -> None:
-        if self.kind not in QUESTION_KINDS:
-            raise ValueError(f"unknown question kind {self.kind!r}; choose one of {', '.join(QUESTION_KINDS)}")
-        if len(self.options) != len(self.values) or not 0 <= self.answer < len(self.options):
-            raise ValueError("a question needs one value per option and an answer among them")
+    KINDS: ClassVar[tuple[str, ...]] = QUESTION_KINDS
 
 
 def _heads(trace: Trace):
