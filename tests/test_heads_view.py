@@ -17,9 +17,9 @@ from attnviz import figures
 from attnviz.checkpoint import load_bundle
 from attnviz.i18n import messages
 from attnviz.trace import encoder_self_attention, trace_translation
+from test_app import start  # the page opened from a link with these query parameters
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 BUNDLED = ROOT / "models"
 EN, KO = messages("en"), messages("ko")
 SENTENCE = "The white car is fast."
@@ -128,15 +128,6 @@ def test_builders_refuse_a_model_without_heads(tiny_models_dir):
 # ---------------------------------------------------------------- the page
 
 
-def start(models_dir, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(models_dir))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def array(value) -> np.ndarray:
     """A spec's array: a list, or plotly's typed-array form {"dtype", "bdata" (base64), "shape"}."""
     if isinstance(value, dict):
@@ -191,8 +182,9 @@ def test_a_head_the_model_lacks_falls_back_with_a_note(tiny_models_dir, monkeypa
     assert at.selectbox(key="heads_pick_translate").value == (0, 0)
 
 
-def test_all_heads_and_self_attention_open_on_demand(tiny_models_dir, monkeypatch):
-    at = start(tiny_models_dir, monkeypatch, model="transformer", sentence=SENTENCE, layer="1", head="1")
+@pytest.mark.parametrize("mode", [{}, {"present": "1"}], ids=["page", "presenter"])
+def test_all_heads_and_self_attention_open_on_demand(tiny_models_dir, monkeypatch, mode):
+    at = start(tiny_models_dir, monkeypatch, model="transformer", sentence=SENTENCE, layer="1", head="1", **mode)
     keys = [c.key for c in at.get("plotly_chart")]
     assert "heads_all_fig" not in keys and "heads_enc" not in keys  # the first paint: one heatmap
     assert [e.label for e in at.expander][:2] == [EN("heads.all_title"), EN("heads.self_title")]
@@ -206,18 +198,6 @@ def test_all_heads_and_self_attention_open_on_demand(tiny_models_dir, monkeypatc
     assert "layer 1 · head 1" in charts["heads_enc"]["layout"]["title"]["text"]
     assert "layer 1 · head 1" in charts["heads_dec"]["layout"]["title"]["text"]
     assert EN("heads.enc_caption") in texts(at) and EN("heads.dec_caption") in texts(at)
-
-
-def test_presenter_mode_can_open_every_head_and_self_attention(tiny_models_dir, monkeypatch):
-    at = start(tiny_models_dir, monkeypatch, model="transformer", sentence=SENTENCE, present="1")
-    assert [c.key for c in at.get("plotly_chart")] == ["heatmap"]  # the projector's first paint: one heatmap
-    assert [e.label for e in at.expander][:2] == [EN("heads.all_title"), EN("heads.self_title")]
-    at.session_state["heads_all"] = True
-    at.session_state["heads_self"] = True
-    at.run()
-    assert not at.exception, at.exception
-    charts = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-    assert len(charts["heads_all_fig"]["data"]) == 4 and {"heads_enc", "heads_dec"} <= set(charts)
 
 
 @pytest.mark.parametrize("model", ["general", "none"])

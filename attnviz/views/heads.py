@@ -95,6 +95,13 @@ def panels_width(window: int, share: float) -> float:
     return (window - SIDEBAR - PADDING) * share - GRID_CHROME
 
 
+def opened(label: str, key: str, icon: str):
+    """An expander that reruns the page when it is opened or closed: itself while open, None while closed
+    (so nothing inside it is built until a person asks for it)."""
+    box = st.expander(label, key=key, on_change="rerun", icon=icon)
+    return box if box.open else None
+
+
 def draw_all_heads(s: Settings, trace: Trace, own: tuple[int, int] | None, share: float = 1.0) -> None:
     """Every cross-attention head at once, in an expander drawn only while it is open (the first paint
     stays one heatmap). The head shown above is outlined; `own`, the model's own, is starred.
@@ -102,8 +109,8 @@ def draw_all_heads(s: Settings, trace: Trace, own: tuple[int, int] | None, share
     if trace.heads is None:
         return
     m = messages(s.lang)
-    box = st.expander(m("heads.all_title"), key="heads_all", on_change="rerun", icon=":material/grid_view:")
-    if not box.open:
+    box = opened(m("heads.all_title"), "heads_all", ":material/grid_view:")
+    if box is None:
         return
     with box:
         width = panels_width(viewport.size()[0], share)
@@ -118,8 +125,8 @@ def draw_self_attention(s: Settings, traces: Traces, trace: Trace) -> None:
     if trace.heads is None:
         return
     m = messages(s.lang)
-    box = st.expander(m("heads.self_title"), key="heads_self", on_change="rerun", icon=":material/swap_horiz:")
-    if not box.open:
+    box = opened(m("heads.self_title"), "heads_self", ":material/swap_horiz:")
+    if box is None:
         return
     with box:
         weights = encoder_self_attention(traces.models[trace.scorer], trace)  # (L, A, S, S), recomputed: < 1 ms

@@ -168,10 +168,7 @@ def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
     if s.present:
         draw_step_big(s, trace, t, m, text)
         return
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        draw_heatmap(s, trace, "fill", upto=t, height=viewport.fit(figures.heatmap_height(trace.num_steps), 40))
-    with right:
+    with heatmap_beside(s, trace, t):
         st.markdown(text["look"])
         show_figure(figures.encoder_states_figure(trace, m=m), "states")
     if trace.weights is not None:
@@ -185,6 +182,15 @@ def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
     left, _ = st.columns([3, 2], gap="large")
     with left:
         st.html(figures.topk_html(trace, t, m=m))
+
+
+def heatmap_beside(s: Settings, trace: Trace, t: int):
+    """The heatmap filled up to step t on the left (3/5 of the width); returns the right column, for what
+    step 1 looks at (the encoder's states, or one head's query and keys)."""
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        draw_heatmap(s, trace, "fill", upto=t, height=viewport.fit(figures.heatmap_height(trace.num_steps), 40))
+    return right
 
 
 def draw_step_big(s: Settings, trace: Trace, t: int, m, text: dict) -> None:
@@ -231,10 +237,7 @@ def draw_head_step(s: Settings, trace: Trace, t: int, m, text: dict) -> None:
             st.html(figures.topk_html(trace, t, m=m, big=big))
         show_figure(headsteps.heads_out_figure(trace, t, m=m, big=big), "heads-out")
         return
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        draw_heatmap(s, trace, "fill", upto=t, height=viewport.fit(figures.heatmap_height(trace.num_steps), 40))
-    with right:
+    with heatmap_beside(s, trace, t):
         st.markdown(text["look"])
         show_figure(headsteps.query_keys_figure(trace, t, m=m), "query-keys")
     st.markdown(f"{text['score']}\n\n{text['weigh']}")
