@@ -43,7 +43,8 @@ NO_CODE = "no free class code after 20 tries"  # for the log: 22^6 codes make th
 START_CSS = """
 <style>
 /* presenter mode: "Start a class" sits in the top row, left of "Exit presenter mode" */
-.st-key-class_start { position: fixed; top: 0.55rem; right: 17rem; z-index: 999990; width: auto; }
+[data-testid="stMain"] { position: relative; }  /* it scrolls away with the top row, never over the figures */
+.st-key-class_start { position: absolute; top: 0.55rem; right: 17rem; z-index: 999990; width: auto; }
 @media (max-width: 1600px) { .st-key-class_start button p { display: none; } }  /* narrow: the icon alone */
 </style>
 """

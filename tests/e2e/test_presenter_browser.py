@@ -163,3 +163,15 @@ def test_phone_toolbar_does_not_cover_titles(chromium, app_url):
         assert not shown
     finally:
         ctx.close()
+
+
+def test_start_a_class_scrolls_away_with_the_top_row(open_page):
+    """It sits in the top row beside Exit; scrolled down to the heads, it must not float over the figures."""
+    page = open_page(f"?present=1&model=transformer&sentence={SENTENCE}", 1280, 720)
+    settled(page)
+    page.locator(".st-key-heads_all summary").click()
+    page.locator(".st-key-heads_all_fig .js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    before = box(page, ".st-key-class_start")
+    page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollBy(0, 300)")
+    time.sleep(0.3)
+    assert box(page, ".st-key-class_start")[1] <= before[1] - 250
