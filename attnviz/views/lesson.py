@@ -127,15 +127,19 @@ def explore_button(sc: Screen) -> None:
 
 def nav(m: Messages, n: int, stage: script.Stage) -> None:
     """Progress, the running tally's place, and Back / Next."""
-    total = len(script.STAGES)
-    title = m(f"lesson.{stage.key}.title")
+    nav_bar(m, n, len(script.STAGES), m(f"lesson.{stage.key}.title"), "lesson.progress", _go)
+
+
+def nav_bar(m: Messages, n: int, total: int, title: str, progress: str, go) -> None:
+    """A lesson's progress bar (message `progress`), Back / Next calling go(stage), and the stage's title;
+    both lessons draw it, with the same button keys."""
     left, back, nxt = st.columns([8, 1.3, 1.3], vertical_alignment="bottom")
-    left.progress(n / total, text=m("lesson.progress", n=n, total=total, title=title))
+    left.progress(n / total, text=m(progress, n=n, total=total, title=title))
     # The keyboard handler (views/keys.py) clicks `.st-key-lesson_back button` for ← / PageUp: the
     # container carries that name, the button its own key.
-    back.container(key="lesson_back").button(m("lesson.prev"), key="lesson_prev", on_click=_go, args=(n - 1,),
+    back.container(key="lesson_back").button(m("lesson.prev"), key="lesson_prev", on_click=go, args=(n - 1,),
                                             disabled=n <= 1, width="stretch")
-    nxt.button(m("lesson.next"), key="lesson_next", on_click=_go, args=(n + 1,), disabled=n >= total,
+    nxt.button(m("lesson.next"), key="lesson_next", on_click=go, args=(n + 1,), disabled=n >= total,
                type="primary", width="stretch")
     st.subheader(title)
 

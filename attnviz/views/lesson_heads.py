@@ -27,6 +27,7 @@ from ..i18n import Messages, messages
 from ..state import Settings, keep_stage
 from ..trace import Trace
 from .common import Traces, refusal, show_figure
+from . import lesson as lesson_view
 from . import viewport
 from .controls import GUESSES
 
@@ -154,15 +155,7 @@ def draw(s: Settings, traces: Traces) -> None:
 
 def nav(m: Messages, n: int, stage: script.Stage) -> None:
     """Progress and Back / Next (the first lesson's button keys: views/keys.py clicks them for ← / →)."""
-    total = len(script.STAGES)
-    title = m(f"lesson_heads.{stage.key}.title")
-    left, back, nxt = st.columns([8, 1.3, 1.3], vertical_alignment="bottom")
-    left.progress(n / total, text=m("lesson_heads.progress", n=n, total=total, title=title))
-    back.container(key="lesson_back").button(m("lesson.prev"), key="lesson_prev", on_click=_go, args=(n - 1,),
-                                            disabled=n <= 1, width="stretch")
-    nxt.button(m("lesson.next"), key="lesson_next", on_click=_go, args=(n + 1,), disabled=n >= total,
-               type="primary", width="stretch")
-    st.subheader(title)
+    lesson_view.nav_bar(m, n, len(script.STAGES), m(f"lesson_heads.{stage.key}.title"), "lesson_heads.progress", _go)
 
 
 def sentence_note(sc: Screen) -> None:
