@@ -60,7 +60,8 @@ class TrainConfig:
     epochs: int = 30
     patience: int = 3  # stop after this many epochs without a better validation loss
     max_minutes: float = 60.0  # issue 12: at most 60 minutes per model on this 2-core machine
-    copy_practice: float = 0.2  # share of pairs whose shared names become <unk> on both sides (data.hide_shared_names)
+    copy_practice: float = 0.5  # share of pairs whose shared names become <unk> on both sides (data.hide_shared_names)
+    number_practice: float = 0.5  # share of pairs whose number words become digits on both sides (data.write_numbers_as_digits)
     average_last: int = 3  # the bundle may be the mean of the last epochs' weights (train._save_if_better)
     clip: float = 1.0
     warmup_steps: int = 0  # > 0 (the Transformer): linear warm-up then 1/√step, Adam β2 0.98; 0: plateau halving

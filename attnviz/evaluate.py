@@ -202,6 +202,7 @@ def _with_chosen_head(bundle: Bundle, gold: list[AlignedPair], write: bool) -> B
     log.info("%s: layer %d, head %d aligns best on the dev half", bundle.scorer, layer + 1, head + 1)
     card = read_card(bundle.path)
     card["config"].update(attention_layer=layer, attention_head=head)
+    show_head_in_snapshots(card.get("attention_snapshots") or {}, layer, head)
     if write:
         write_card(bundle.path, card)
         return load_bundle(bundle.path)
@@ -209,13 +210,22 @@ def _with_chosen_head(bundle: Bundle, gold: list[AlignedPair], write: bool) -> B
                   bundle.src_vocab, bundle.tgt_vocab, card, bundle.path)
 
 
+def show_head_in_snapshots(snapshots: dict, layer: int, head: int) -> None:
+    """Every training frame's single attention becomes the chosen head's (each frame keeps every head,
+    (L, A, T, S) per example), so *Watch it learn* follows the head the page shows, to its last frame."""
+    for f in snapshots.get("frames", []):
+        if f.get("heads"):
+            f["weights"] = [every[layer][head] for every in f["heads"]]
+
+
 def write_models_readme(models_dir: Path, table: str, sentences: int, everyday_table: str = "") -> None:
     """models/README.md: the human-readable model card that sits beside the bundles."""
     text = f"""# Bundled models
 
 One bundle per attention scorer: `<scorer>.safetensors` (fp16 weights) + `<scorer>.json` (config,
-vocabularies, training history, metrics). Same architecture, data and recipe for all; only the
-scorer differs. Trained on Tatoeba English–French pairs (manythings.org/anki, CC-BY 2.0 FR).
+vocabularies, training history, metrics). The same data, split and vocabularies for all; the GRU
+bundles share one architecture and differ only in the scorer; each card's `train_config` holds the
+recipe it was trained with. Trained on Tatoeba English–French pairs (manythings.org/anki, CC-BY 2.0 FR).
 
 Measured on {sentences} held-out English sentences (all their French translations as references) by
 `python -m attnviz evaluate`:

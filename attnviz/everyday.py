@@ -44,14 +44,15 @@ def _digits(token: str) -> str:
 
 def must_keep(item: Item) -> list[str]:
     """The English names and numbers a translation must carry over: numbers, and capitalised words
-    that a reference writes the same way ("Marie", "Lyon"; not "Spanish" -> "espagnol")."""
-    ref_words = {t.casefold() for r in item.refs for t in tokenize_fr(r)}
+    that a reference writes the same way, capital included ("Marie", "Lyon"; not "Spanish" -> "espagnol",
+    nor a sentence's first word "On" because a reference has the pronoun "on")."""
+    ref_words = {t for r in item.refs for t in tokenize_fr(r)}
     ref_numbers = {_digits(t) for r in item.refs for t in tokenize_fr(r) if is_number(t)}
     keep = []
     for tok in tokenize_en(item.en):
         if is_number(tok) and _digits(tok) in ref_numbers:
             keep.append(tok)
-        elif tok[:1].isupper() and tok.casefold() in ref_words and tok != "I":
+        elif tok[:1].isupper() and tok in ref_words and tok != "I":
             keep.append(tok)
     return keep
 

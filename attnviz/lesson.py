@@ -19,7 +19,7 @@ from .text import LENGTH_BUCKETS, word_count
 from .trace import Trace
 from .vocab import EOS
 
-ATTENTION_ORDER = ("general", "dot", "concat")  # the lesson's attention model: the first one loaded
+ATTENTION_ORDER = ("dot", "general", "concat")  # the lesson's attention model: the first one loaded
 QUESTION_KINDS = ("source", "next_word", "translation", "scorer")
 
 
@@ -53,9 +53,9 @@ class Stage:
 
 
 # Sentences checked with `python -m attnviz translate "..." --json` against the bundled models
-# (greedy): general writes the translations quoted in the comments.
+# (greedy): dot writes the translations quoted in the comments.
 STAGES: tuple[Stage, ...] = (
-    # general: Je veux acheter un petit chien noir pour mes enfants.
+    # dot: Je veux acheter un petit chien noir pour mes enfants.
     # none: Je veux acheter un ordinateur pour les enfants et un chien.
     Stage("plain", "I want to buy a small black dog for my children.", model="none"),
     Stage("handover", "I am very tired."),  # Je suis très fatigué.
@@ -90,7 +90,8 @@ def stage_at(number) -> tuple[int, Stage]:
 
 
 def attention_model(models: Sequence[str]) -> str:
-    """The lesson's attention model: general if loaded (the best measured BLEU), else the next one."""
+    """The lesson's attention model: dot if loaded (the best measured BLEU, and the simplest score to
+    explain: h_t · h_s), else the next one."""
     for name in (*ATTENTION_ORDER, *models):
         if name in models and name != "none":
             return name

@@ -16,7 +16,7 @@ from typing import Callable, ClassVar, Mapping, Sequence
 import numpy as np
 
 from . import lesson
-from .lesson import ATTENTION_ORDER, latex_text, same_translation, stage_number, written_steps
+from .lesson import latex_text, same_translation, stage_number, written_steps
 from .trace import Trace
 from .vocab import BOS, EOS
 
@@ -92,10 +92,13 @@ def heads_model(has_heads: Mapping[str, bool]) -> str | None:
     return next((name for name, yes in has_heads.items() if yes), None)
 
 
+GRU_ORDER = ("general", "dot", "concat")  # general first: a head's q·k is its h_t · W h_s, split in two
+
+
 def gru_model(has_heads: Mapping[str, bool]) -> str | None:
     """The one-attention model the last stage compares with: general if loaded, else another scorer."""
     names = [n for n, yes in has_heads.items() if not yes and n != "none"]
-    return next((n for n in (*ATTENTION_ORDER, *names) if n in names), None)
+    return next((n for n in (*GRU_ORDER, *names) if n in names), None)
 
 
 # ---------------------------------------------------------------- the sentence a stage uses

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from .architectures import torch_model
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
 from .config import SCORER_NAMES, TrainConfig, default_config
-from .data import Pair, batches, hide_shared_names, read_pairs, split_pairs
+from .data import Pair, batches, hide_shared_names, read_pairs, split_pairs, write_numbers_as_digits
 from .model import Seq2Seq
 from .snapshots import Recorder
 from .vocab import Vocab
@@ -119,7 +119,9 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         t0, seen, loss_sum = time.monotonic(), 0, 0.0
         bar = tqdm(total=tokens_per_epoch, desc=f"{scorer} epoch {epoch}", unit="tok", unit_scale=True,
                    mininterval=5.0, smoothing=0.05)
-        practice = hide_shared_names(train_pairs, cfg.copy_practice, random.Random(cfg.seed + epoch))
+        rng = random.Random(cfg.seed + epoch)
+        practice = hide_shared_names(train_pairs, cfg.copy_practice, rng)
+        practice = write_numbers_as_digits(practice, cfg.number_practice, rng)
         for b in batches(practice, src_vocab, tgt_vocab, cfg.batch_tokens, seed=cfg.seed + epoch):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
                 loss = model(b.src, b.src_len, b.tgt_in, b.tgt_out)

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -43,6 +44,39 @@ def texts(at: AppTest) -> str:
     """Everything written as Markdown, alerts and captions, joined (to search in)."""
     parts = [*at.markdown, *at.warning, *at.info, *at.error, *at.caption, *at.subheader, *at.header, *at.title]
     return "\n".join(str(p.value) for p in parts)
+
+
+def html_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The tables drawn as HTML (figures.table_html), as frames of their cell texts, in page order."""
+    from html.parser import HTMLParser
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                self.rows[-1].append(self.cell)
+                self.cell = None
+
+    frames = []
+    for h in at.get("html"):
+        if 'class="av-table"' in h.proto.body:
+            parser = Cells()
+            parser.feed(h.proto.body)
+            frames.append(pd.DataFrame(parser.rows[1:], columns=parser.rows[0]))
+    return frames
 
 
 def view(at: AppTest, name: str) -> AppTest:
@@ -129,7 +163,7 @@ def test_compare_view_has_a_panel_per_scorer_and_the_quality_section(app):
                                                                  "cmp-transformer"]  # none: no heatmap
     assert EN("app.no_attention") in [i.value for i in app.info]
     assert "Measured quality" in app.header[0].value
-    table = app.dataframe[0].value
+    table = html_tables(app)[0]
     assert table["model"].tolist() == [explain.scorer_label(s) for s in SCORER_NAMES]
     assert {"BLEU", "chrF", "AER"} <= set(table.columns)
     assert not app.get("vega_lite_chart")  # the charts wait for their toggle (vega-embed is slow to boot)
@@ -140,12 +174,14 @@ def test_compare_view_has_a_panel_per_scorer_and_the_quality_section(app):
 
 def test_quality_table_has_no_none_and_formatted_counts(app):
     view(app, "compare")
-    table = app.dataframe[0].value
+    table = html_tables(app)[0]
     cells = [str(v) for v in table.to_numpy().ravel()]
     assert not any(c in ("None", "nan", "NaN", "<NA>") for c in cells)
     params = table["parameters"].tolist()
     assert all("," in p for p in params if len(p.replace(",", "")) > 3)  # 12,345 not 12345
     assert table["AER"].tolist()[SCORER_NAMES.index("none")] == "–"  # the no-attention model has no alignment
+    body = next(h.proto.body for h in app.get("html") if 'class="av-table"' in h.proto.body)
+    assert f'<th title="{html.escape(EN("explain.metric_bleu_help"))}">BLEU</th>' in body  # each metric explained
 
 
 def test_step_view_plays_back_step_by_step(app):

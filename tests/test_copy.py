@@ -11,7 +11,7 @@ import torch
 
 from attnviz import torchdecode as ref
 from attnviz.checkpoint import Bundle
-from attnviz.data import Pair, hide_shared_names, shared_names
+from attnviz.data import Pair, hide_shared_names, numbers_as_digits, shared_names, write_numbers_as_digits
 from attnviz.explain import step_narration
 from attnviz.translate import trace_to_json
 from attnviz.trace import default_max_len, trace_translation
@@ -142,6 +142,22 @@ def test_copy_practice_hides_shared_names_on_both_sides():
     hidden = hide_shared_names([pair], 1.0, random.Random(0))[0]
     assert hidden.src_tokens == (UNK, "lives", "in", UNK, ".") and hidden.tgt_tokens == (UNK, "vit", "à", UNK, ".")
     assert hide_shared_names([pair], 0.0, random.Random(0))[0] == pair
+
+
+def test_number_practice_writes_number_words_as_digits_on_both_sides():
+    pair = Pair("I have three cats.", "J'ai trois chats.", ("I", "have", "three", "cats", "."),
+                ("J'", "ai", "trois", "chats", "."))
+    assert numbers_as_digits(pair).src_tokens == ("I", "have", "3", "cats", ".")
+    assert numbers_as_digits(pair).tgt_tokens == ("J'", "ai", "3", "chats", ".")
+    assert write_numbers_as_digits([pair], 0.0, random.Random(0))[0] == pair
+    assert write_numbers_as_digits([pair], 1.0, random.Random(0))[0] == numbers_as_digits(pair)
+
+
+def test_number_practice_leaves_pairs_whose_sides_disagree():
+    one = Pair("I have one cat.", "J'ai un chat.", ("I", "have", "one", "cat", "."), ("J'", "ai", "un", "chat", "."))
+    unmatched = Pair("Two or three?", "Deux ?", ("Two", "or", "three", "?"), ("Deux", "?"))
+    assert numbers_as_digits(one) is None  # "un" is also an article
+    assert numbers_as_digits(unmatched).src_tokens == ("2", "or", "three", "?")
 
 
 def test_the_heatmap_outlines_where_each_copy_came_from(copier):

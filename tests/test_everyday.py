@@ -7,6 +7,8 @@ from attnviz.everyday import Item, came_through, kept_share, load_everyday, must
 def test_names_a_reference_writes_the_same_and_numbers_must_be_kept():
     item = Item("names", "Marie speaks Spanish with her 3 cats.", ("Marie parle espagnol avec ses 3 chats.",))
     assert must_keep(item) == ["Marie", "3"]  # not "Spanish" (espagnol), never "I"
+    pronoun = Item("time", "On Mondays Marie swims.", ("Le lundi, Marie nage.", "Le lundi, on nage."))
+    assert must_keep(pronoun) == ["Marie"]  # "On" is a reference's pronoun, not a name written the same
 
 
 def test_a_number_may_come_through_in_digits_or_in_words():

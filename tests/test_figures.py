@@ -6,6 +6,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -264,6 +265,7 @@ def test_history_frame_leaves_out_the_averaged_checkpoint():
     df = figures.history_frame({"concat": {"history": history}})
     assert list(df["epoch"]) == [1.0, 1.0] and list(df["loss"]) == [3.0, 2.0]
     figures.training_chart({"concat": {"history": history}}).to_dict()
+    assert figures.metrics_frame({"concat": {"history": history}})["epochs"].tolist() == [1]  # not 2
 
 
 def test_history_frame_places_cut_epochs_where_they_ended_and_skips_their_train_loss():
@@ -357,3 +359,12 @@ def test_altair_labels_are_large_and_dark(tiny_cards):
         cfg = chart.to_dict()["config"]
         assert cfg["axis"]["labelFontSize"] >= 14 and cfg["axis"]["labelColor"] == figures.INK
         assert cfg["legend"]["labelFontSize"] >= 14 and cfg["title"]["fontSize"] >= 16
+
+
+def test_small_tables_are_escaped_html_with_numbers_right_aligned_and_help_on_headers():
+    table = pd.DataFrame({"model": ["<b>dot</b>"], "BLEU": ["45.58"], "parameters": ["8,812,345"], "AER": ["–"]})
+    body = figures.table_html(table, {"BLEU": 'higher is "better"'})
+    assert "<b>dot" not in body and "&lt;b&gt;dot&lt;/b&gt;" in body  # a cell is text, never markup
+    assert '<td class="num">45.58</td>' in body and '<td class="num">8,812,345</td>' in body
+    assert "<td>–</td>" in body and '<th title="higher is &quot;better&quot;">BLEU</th>' in body
+    assert "<th>model</th>" in body

@@ -52,3 +52,13 @@ def test_compare_shows_the_head_table_and_its_findings(tiny_transformer, gold, l
     best = np.unravel_index(int(np.argmin(table.aer_held_out)), table.aer_held_out.shape)
     assert f"{table.aer_held_out[best]:.2f}" in findings[0]
     assert figures.head_frame({"metrics": {}}, m) is None and figures.head_findings({}, m) == []
+
+
+def test_the_snapshots_follow_the_chosen_head():
+    from attnviz.evaluate import show_head_in_snapshots
+
+    every = [[[[0.1, 0.9]], [[0.8, 0.2]]], [[[0.5, 0.5]], [[0.3, 0.7]]]]  # one example: (L=2, A=2, T=1, S=2)
+    snaps = {"frames": [{"step": 0, "weights": [[[0.0, 1.0]]], "heads": [every]}, {"step": 5, "weights": [None]}]}
+    show_head_in_snapshots(snaps, 1, 0)
+    assert snaps["frames"][0]["weights"] == [[[0.5, 0.5]]]  # layer 2, head 1 of every example
+    assert snaps["frames"][1]["weights"] == [None]  # a frame without heads (a GRU's) is left as it is

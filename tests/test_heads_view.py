@@ -36,31 +36,33 @@ def trace(tiny_models_dir):
 def test_grid_has_one_panel_per_layer_and_head_on_one_colour_scale(trace):
     layers, heads = trace.heads.shape
     fig = figures.all_heads_figure(trace, own=(0, 0))
-    assert len(fig["data"]) == layers * heads == 4
-    assert {d["type"] for d in fig["data"]} == {"heatmap"}
-    assert {d["coloraxis"] for d in fig["data"]} == {"coloraxis"}  # one shared scale
+    (d,) = fig["data"]  # one heatmap trace: the panels are its blocks, NaN between them
+    assert d["type"] == "heatmap" and d["coloraxis"] == "coloraxis" and d["hoverongaps"] is False
     axis = fig["layout"]["coloraxis"]
     assert (axis["cmin"], axis["cmax"]) == (0.0, 1.0) and axis["colorscale"] == figures.WEIGHT_SCALE
-    for p, d in enumerate(fig["data"]):  # panel p is layer p // A, head p % A, read row by row
+    z = np.asarray(d["z"], dtype=float)
+    grid = figures.HeadsGrid.of(trace, None, False)
+    assert z.shape == grid.shape
+    for p in range(layers * heads):  # panel p is layer p // A, head p % A, read row by row
         layer, head = divmod(p, heads)
-        np.testing.assert_array_equal(d["z"], trace.heads.cross_weights[:, layer, head])
-        x = fig["layout"]["xaxis" + ("" if p == 0 else str(p + 1))]
-        y = fig["layout"]["yaxis" + ("" if p == 0 else str(p + 1))]
-        assert d["xaxis"] == f"x{'' if p == 0 else p + 1}" and x["anchor"] == d["yaxis"]
-        assert 0 <= x["domain"][0] < x["domain"][1] <= 1 and 0 <= y["domain"][0] < y["domain"][1] <= 1
-    go.Figure(fig)  # plotly accepts the hand-built layout (domains, shared axis, shapes with domain refs)
+        rows, cols = grid.block(p)
+        np.testing.assert_array_equal(z[rows, cols], trace.heads.cross_weights[:, layer, head])
+    assert np.isnan(z).sum() == z.size - layers * heads * trace.num_steps * len(trace.src_tokens)
+    go.Figure(fig)  # plotly accepts the hand-built layout
 
 
 def test_grid_hover_gives_layer_head_both_words_and_the_weight(trace):
     fig = figures.all_heads_figure(trace, m=KO)
-    d = fig["data"][3]  # layer 2, head 2
-    assert "2층 · 2번 헤드" in d["hovertemplate"] and "%{z:.3f}" in d["hovertemplate"]
+    (d,) = fig["data"]
+    assert "%{z:.3f}" in d["hovertemplate"]
     assert KO("figures.hover_fr") in d["hovertemplate"] and KO("figures.hover_en") in d["hovertemplate"]
-    custom = np.asarray(d["customdata"])  # (T, S, 2): the French word, the English word
-    assert custom.shape == (trace.num_steps, len(trace.src_tokens), 2)
-    assert list(custom[0, :, 1]) == ["The", "white", "car", "is", "fast", "."]
-    assert list(custom[:, 0, 0]) == [w.replace("<", "&lt;").replace(">", "&gt;") for w in figures.tgt_labels(trace)]
-    assert custom[-1, 0, 0] == "&lt;eos&gt;"  # words are plain text in the hover, never markup
+    custom = np.asarray(d["customdata"])  # (Y, X, 3): the head, the French word, the English word
+    rows, cols = figures.HeadsGrid.of(trace, None, False).block(3)  # layer 2, head 2
+    block = custom[rows, cols]
+    assert {str(c) for c in block[..., 0].ravel()} == {"<b>2층 · 2번 헤드</b>"}
+    assert list(block[0, :, 2]) == ["The", "white", "car", "is", "fast", "."]
+    assert list(block[:, 0, 1]) == [w.replace("<", "&lt;").replace(">", "&gt;") for w in figures.tgt_labels(trace)]
+    assert block[-1, 0, 1] == "&lt;eos&gt;"  # words are plain text in the hover, never markup
 
 
 def test_grid_marks_the_shown_head_and_stars_the_models_own(trace):
@@ -70,16 +72,19 @@ def test_grid_marks_the_shown_head_and_stars_the_models_own(trace):
     assert titles[1] == "<b>layer 1 · head 2</b>" and titles[3] == "★ layer 2 · head 2"
     assert [a["font"]["color"] for a in fig["layout"]["annotations"]].count(figures.HIGHLIGHT) == 1
     (outline,) = fig["layout"]["shapes"]
-    assert (outline["xref"], outline["yref"]) == ("x2 domain", "y2 domain")
+    rows, cols = figures.HeadsGrid.of(trace, None, False).block(1)
+    assert outline["x0"] < cols.start - 0.5 and outline["x1"] > cols.stop - 0.5  # around panel 2's cells
+    assert outline["y0"] < rows.start - 0.5 and outline["y1"] > rows.stop - 0.5
 
 
 @pytest.mark.parametrize("columns", [1, 2, 3])
 def test_grid_reflows_into_fewer_columns_for_a_phone(trace, columns):
     fig = figures.all_heads_figure(trace, columns=columns)
     rows = math.ceil(4 / columns)
-    lefts = {round(fig["layout"][k]["domain"][0], 6) for k in fig["layout"] if k.startswith("xaxis")}
-    tops = {round(fig["layout"][k]["domain"][1], 6) for k in fig["layout"] if k.startswith("yaxis")}
-    assert (len(lefts), len(tops)) == (columns, rows)
+    grid = figures.HeadsGrid.of(trace, columns, False)
+    blocks = [grid.block(p) for p in range(4)]
+    assert len({c.start for _, c in blocks}) == columns and len({r.start for r, _ in blocks}) == rows
+    assert np.asarray(fig["data"][0]["z"]).shape == grid.shape
     assert [figures.grid_columns(4, w) for w in (90, 230, 370, 400, 820)] == [1, 2, 2, 4, 4]
     assert figures.grid_columns(3, 250) == 1  # rows hold one layer each: 3 heads never reflow into 2
 
@@ -192,8 +197,10 @@ def test_all_heads_and_self_attention_open_on_demand(tiny_models_dir, monkeypatc
     at.session_state["heads_self"] = True
     at.run()
     assert not at.exception, at.exception
-    charts = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-    assert len(charts["heads_all_fig"]["data"]) == 4
+    specs = {c.key: c.proto.spec for c in at.get("plotly_chart")}
+    assert "NaN" not in specs["heads_all_fig"]  # the gaps between panels go as null: JSON.parse takes no NaN
+    charts = {key: json.loads(spec) for key, spec in specs.items()}
+    assert len(charts["heads_all_fig"]["layout"]["annotations"]) == 4  # a title per head
     assert "<b>layer 1 · head 1</b>" in [a["text"] for a in charts["heads_all_fig"]["layout"]["annotations"]]
     assert "layer 1 · head 1" in charts["heads_enc"]["layout"]["title"]["text"]
     assert "layer 1 · head 1" in charts["heads_dec"]["layout"]["title"]["text"]

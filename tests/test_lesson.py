@@ -75,9 +75,9 @@ def test_stage_numbers_are_clamped():
     assert lesson.stage_at(99) == (9, lesson.STAGES[-1])
 
 
-def test_the_attention_model_is_general_when_loaded_else_another_with_attention():
-    assert lesson.attention_model(["dot", "general", "none"]) == "general"
-    assert lesson.attention_model(["dot", "concat", "none"]) == "dot"
+def test_the_attention_model_is_dot_when_loaded_else_another_with_attention():
+    assert lesson.attention_model(["general", "dot", "none"]) == "dot"
+    assert lesson.attention_model(["general", "concat", "none"]) == "general"
     assert lesson.attention_model(["none", "concat"]) == "concat"
     with pytest.raises(ValueError, match="attention"):
         lesson.attention_model(["none"])

@@ -60,7 +60,7 @@ def draw_heads(s: Settings, traces: Traces) -> None:
         st.subheader(m("compare.heads"))
         st.caption(m("compare.heads_caption"))
         st.markdown("\n".join(f"- {line}" for line in figures.head_findings(card, m)))
-        st.dataframe(table, hide_index=True)
+        st.html(figures.table_html(table))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -80,8 +80,7 @@ def draw_quality(s: Settings, traces: Traces) -> None:
     table, bleu, curves, measured = quality_specs(traces.key, s.lang, traces.cards)
     st.header(m("compare.quality"))
     help_ = explain.metric_help(m)
-    st.dataframe(table, hide_index=True, column_config={
-        name: st.column_config.TextColumn(help=help_[name]) for name in table.columns if name in help_})
+    st.html(figures.table_html(table, help_))
     if not measured:
         st.info(m("explain.no_scores"))
     draw_heads(s, traces)
