@@ -366,5 +366,5 @@ def test_small_tables_are_escaped_html_with_numbers_right_aligned_and_help_on_he
     body = figures.table_html(table, {"BLEU": 'higher is "better"'})
     assert "<b>dot" not in body and "&lt;b&gt;dot&lt;/b&gt;" in body  # a cell is text, never markup
     assert '<td class="num">45.58</td>' in body and '<td class="num">8,812,345</td>' in body
-    assert "<td>–</td>" in body and '<th title="higher is &quot;better&quot;">BLEU</th>' in body
+    assert '<td class="num">–</td>' in body and '<th title="higher is &quot;better&quot;">BLEU</th>' in body
     assert "<th>model</th>" in body

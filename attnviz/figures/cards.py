@@ -68,7 +68,7 @@ def quality_table(cards: Mapping[str, dict], m: Messages | None = None) -> pd.Da
 
 
 TABLE_STYLE = """<style>
-.av-table { overflow-x: auto; font-family: "Source Sans Pro", sans-serif; font-size: 0.9rem; }
+.av-table { overflow-x: auto; font-family: inherit; font-size: 0.9rem; }
 .av-table table { border-collapse: collapse; width: max-content; min-width: 100%; }
 .av-table th, .av-table td { padding: 0.3rem 0.75rem; border-bottom: 1px solid rgba(49, 51, 63, 0.15); white-space: nowrap; }
 .av-table th { text-align: left; font-weight: 600; color: rgba(49, 51, 63, 0.8); }
@@ -79,12 +79,13 @@ TABLE_STYLE = """<style>
 
 def table_html(table: pd.DataFrame, helps: Mapping[str, str] | None = None) -> str:
     """A small table as plain HTML (a browser draws it at once; st.dataframe's canvas grid costs ~40 ms
-    to mount): every cell escaped, numbers right-aligned, a column's help as its header's tooltip."""
+    to mount): every cell escaped, numbers (and "–", no number) right-aligned, a column's help as its
+    header's tooltip."""
     helps = helps or {}
 
     def cell(value, tag: str, title: str | None = None) -> str:
         text = html.escape(str(value))
-        number = tag == "td" and text.replace(",", "").replace(".", "").replace("–", "").lstrip("-").isdigit()
+        number = tag == "td" and (text == "–" or text.replace(",", "").replace(".", "").lstrip("-").isdigit())
         attrs = (' class="num"' if number else "") + (f' title="{html.escape(title)}"' if title else "")
         return f"<{tag}{attrs}>{text}</{tag}>"
 
