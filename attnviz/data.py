@@ -119,12 +119,10 @@ def hide_shared_names(pairs: list[Pair], rate: float, rng: random.Random) -> lis
 # out (un / une is also an article), and so are "hundred" and up (deux cents, not 200).
 NUMBER_WORDS = dict(zip(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty".split(),
+    "seventeen eighteen nineteen twenty".split(),
     zip(range(2, 21), "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze "
         "seize dix-sept dix-huit dix-neuf vingt".split()),
-))
-NUMBER_WORDS.update({"thirty": (30, "trente"), "forty": (40, "quarante"), "fifty": (50, "cinquante"),
-                     "sixty": (60, "soixante")})
+)) | {"thirty": (30, "trente"), "forty": (40, "quarante"), "fifty": (50, "cinquante"), "sixty": (60, "soixante")}
 
 
 def numbers_as_digits(pair: Pair) -> Pair | None:
