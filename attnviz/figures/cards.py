@@ -19,6 +19,11 @@ def _beam_key(metrics: Mapping) -> str | None:
     return next((k for k in sorted(metrics) if k.startswith("bleu_beam")), None)
 
 
+def trained_epochs(card: Mapping) -> list[dict]:
+    """The card's history entries of epochs trained, without {"epoch": "average", ...} (the averaged weights)."""
+    return [h for h in card.get("history") or [] if isinstance(h.get("epoch"), int)]
+
+
 def metrics_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
     """One row per model from card['metrics'] (NaN where a model is not evaluated yet)."""
     rows = []
@@ -30,7 +35,7 @@ def metrics_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
                      "beam width": int(beam.removeprefix("bleu_beam")) if beam else None,
                      "AER": m.get("aer"), "AER held-out": m.get("aer_held_out"), "attention entropy": m.get("attention_entropy"),
                      "test sentences": m.get("test_sentences"), "parameters": card.get("parameters"),
-                     "epochs": sum(isinstance(h.get("epoch"), int) for h in card.get("history") or []) or None})
+                     "epochs": len(trained_epochs(card)) or None})
     return pd.DataFrame(rows).astype({"BLEU": float, "chrF": float, "BLEU (beam)": float, "AER": float,
                                       "AER held-out": float, "attention entropy": float})
 
@@ -166,9 +171,7 @@ def history_frame(cards: Mapping[str, dict]) -> pd.DataFrame:
     """
     rows = []
     for scorer, card in cards.items():
-        for h in card.get("history") or []:
-            if not isinstance(h.get("epoch"), int):  # {"epoch": "average", ...}: the averaged weights, not an epoch
-                continue
+        for h in trained_epochs(card):
             fraction = float(h.get("fraction", 1.0))
             for split in ("train", "valid"):
                 if f"{split}_loss" in h and (split == "valid" or fraction >= MIN_TRAIN_FRACTION):
