@@ -135,6 +135,9 @@ def _read_vocab(card: dict, key: str, size: int) -> Vocab:
         raise ValueError(f"{key} display must map tokens to strings")
     if len(set(tokens)) != len(tokens):
         raise ValueError(f"{key} lists a token twice")
+    copied = obj.get("copied", [])
+    if not isinstance(copied, list) or not all(isinstance(w, str) and w == w.lower() for w in copied):
+        raise ValueError(f"{key} copied must be a list of lowercase words")
     if len(tokens) != size:
         raise ValueError(f"{key} has {len(tokens)} tokens but the config says {size} "
                          f"({'src_vocab_size' if key == 'src_vocab' else 'tgt_vocab_size'})")

@@ -61,6 +61,8 @@ class TrainConfig:
     patience: int = 3  # stop after this many epochs without a better validation loss
     max_minutes: float = 60.0  # issue 12: at most 60 minutes per model on this 2-core machine
     copy_practice: float = 0.5  # share of pairs whose shared names become <unk> on both sides (data.hide_shared_names)
+    copy_names_share: float = 0.8  # a name French writes the same in this share of its pairs ...
+    copy_names_max_seen: int = 500  # ... and seen in at most this many is always <unk> (data.names_written_the_same)
     number_practice: float = 0.5  # share of pairs whose number words become digits on both sides (data.write_numbers_as_digits)
     average_last: int = 3  # the bundle may be the mean of the last epochs' weights (train._save_if_better)
     clip: float = 1.0

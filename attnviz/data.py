@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -99,6 +99,29 @@ def shared_names(pair: Pair) -> set[str]:
     a translator should copy rather than translate."""
     fr = {t.lower() for t in pair.tgt_tokens}
     return {t.lower() for t in pair.src_tokens if (t[:1].isupper() or is_number(t)) and t.lower() in fr}
+
+
+def names_written_the_same(pairs: list[Pair], min_share: float = 0.8, max_seen: int = 500) -> frozenset[str]:
+    """Lowercased English names that French writes the same way, capital included ("Tom", "Berlin",
+    "Madrid"; not "Mary" -> "Marie" nor "London" -> "Londres"), in at least `min_share` of the pairs that
+    have them, and in at most `max_seen` pairs. A name is a word written with a capital in most of its
+    mid-sentence occurrences. Names seen more often ("Tom": 13,901 training pairs, "Boston": 581) stay
+    known: the model has learnt them, and hiding them cost BLEU (0.35 on the Tatoeba test for dot).
+
+    These words are the source vocabulary's `copied` set: the model always sees them as <unk>, so it
+    writes <unk> where attention points at one and the decoder copies the English word, however rare
+    the name was in training (a known but rare "Madrid" otherwise came out as a guessed French word).
+    """
+    capital, seen, same = Counter(), Counter(), Counter()
+    for p in pairs:
+        fr = set(p.tgt_tokens)
+        for t in p.src_tokens[1:]:
+            capital[t.lower()] += 1 if t[:1].isupper() else -1
+        for t in {t for t in p.src_tokens if t[:1].isupper() and t.isalpha()}:
+            seen[t.lower()] += 1
+            same[t.lower()] += t in fr
+    return frozenset(w for w, n in seen.items()
+                     if capital[w] > 0 and w != "i" and n <= max_seen and same[w] >= min_share * n)
 
 
 def hide_shared_names(pairs: list[Pair], rate: float, rng: random.Random) -> list[Pair]:

@@ -227,6 +227,12 @@ vocabularies, training history, metrics). The same data, split and vocabularies 
 bundles share one architecture and differ only in the scorer; each card's `train_config` holds the
 recipe it was trained with. Trained on Tatoeba English–French pairs (manythings.org/anki, CC-BY 2.0 FR).
 
+The source vocabulary's `copied` list holds the names French writes the same way ("Berlin", "Madrid";
+not "Mary" -> "Marie") that training saw in at most 500 pairs: the model reads them as `<unk>`, so it
+copies them through attention instead of guessing a French word (`data.names_written_the_same`; the
+recipe's `copy_names_share` and `copy_names_max_seen`). Bundles trained before the rule had the list
+added to their cards from the same training split; their weights are unchanged.
+
 Measured on {sentences} held-out English sentences (all their French translations as references) by
 `python -m attnviz evaluate`:
 

@@ -19,7 +19,8 @@ from tqdm import tqdm
 from .architectures import torch_model
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
 from .config import SCORER_NAMES, TrainConfig, default_config
-from .data import Pair, batches, hide_shared_names, read_pairs, split_pairs, write_numbers_as_digits
+from .data import (Pair, batches, hide_shared_names, names_written_the_same, read_pairs, split_pairs,
+                   write_numbers_as_digits)
 from .model import Seq2Seq
 from .snapshots import Recorder
 from .vocab import Vocab
@@ -82,7 +83,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         torch.set_num_threads(cfg.threads)
     splits = split_pairs(read_pairs(cfg.data, cfg.max_len))
     train_pairs = splits.train[:limit] if limit else splits.train
-    src_vocab = Vocab.build((p.src_tokens for p in train_pairs), cfg.src_min_freq, cfg.src_max_vocab)
+    src_vocab = Vocab.build((p.src_tokens for p in train_pairs), cfg.src_min_freq, cfg.src_max_vocab).with_copied(
+        names_written_the_same(train_pairs, cfg.copy_names_share, cfg.copy_names_max_seen))
     tgt_vocab = Vocab.build((p.tgt_tokens for p in train_pairs), cfg.tgt_min_freq, cfg.tgt_max_vocab)
     mcfg = default_config(scorer, len(src_vocab), len(tgt_vocab))
     model = torch_model(mcfg)

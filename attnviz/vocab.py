@@ -1,7 +1,9 @@
 """Vocab: token <-> id for one language, with the special tokens and a display form per token.
 
 The model sees lowercase tokens; `display` maps each back to its most common written form
-(`tom` -> `Tom`), learned from mid-sentence occurrences in the training data.
+(`tom` -> `Tom`), learned from mid-sentence occurrences in the training data. A source vocabulary
+may also name words it treats as unknown although it lists them (`copied`: names French writes the
+same way, data.names_written_the_same), so the decoder copies them instead of guessing.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ PAD_ID, UNK_ID, BOS_ID, EOS_ID = range(4)
 class Vocab:
     tokens: list[str]
     display: dict[str, str] = field(default_factory=dict)
+    copied: frozenset[str] = frozenset()  # lowercase words encoded as <unk> although listed
 
     def __post_init__(self) -> None:
         if tuple(self.tokens[:4]) != SPECIALS:
@@ -30,11 +33,15 @@ class Vocab:
         return len(self.tokens)
 
     def __contains__(self, token: str) -> bool:
-        return token.lower() in self.index
+        return token.lower() in self.index and token.lower() not in self.copied
 
     def encode(self, tokens: Iterable[str]) -> list[int]:
-        """Surface tokens -> ids (lowercased; unknown words -> <unk>)."""
-        return [self.index.get(t.lower(), UNK_ID) for t in tokens]
+        """Surface tokens -> ids (lowercased; unknown and copied words -> <unk>)."""
+        return [UNK_ID if t.lower() in self.copied else self.index.get(t.lower(), UNK_ID) for t in tokens]
+
+    def with_copied(self, words: Iterable[str]) -> "Vocab":
+        """The same vocabulary, with `words` (lowercase) always encoded as <unk>."""
+        return Vocab(self.tokens, self.display, frozenset(words))
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         """Ids -> display tokens (specials kept as they are)."""
@@ -62,8 +69,9 @@ class Vocab:
         return cls(list(SPECIALS) + kept, display)
 
     def to_json(self) -> dict:
-        return {"tokens": self.tokens, "display": self.display}
+        out = {"tokens": self.tokens, "display": self.display}
+        return out | ({"copied": sorted(self.copied)} if self.copied else {})
 
     @classmethod
     def from_json(cls, obj: dict) -> "Vocab":
-        return cls(list(obj["tokens"]), dict(obj.get("display", {})))
+        return cls(list(obj["tokens"]), dict(obj.get("display", {})), frozenset(obj.get("copied", ())))

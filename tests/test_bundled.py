@@ -68,3 +68,14 @@ def test_the_last_recorded_frame_is_what_the_bundled_model_shows(bundles, scorer
             assert np.allclose(np.asarray(last["heads"][i]), t.heads.cross_weights.transpose(1, 2, 0, 3), atol=1.5e-3)
         untrained = np.asarray(first["weights"][i])  # (T, S): near uniform before training
         assert untrained.max() < 3.0 / untrained.shape[1]
+
+
+@pytest.mark.parametrize("scorer", ["dot", "general", "concat"])
+def test_a_rare_name_french_writes_the_same_is_copied_from_where_attention_points(bundles, scorer):
+    """Issue 12: "Portugal" is listed in the vocabulary but rare in training; the card's copied names
+    make the model read it as <unk>, so it is copied through attention rather than guessed."""
+    b = bundles[scorer]
+    assert "portugal" in b.src_vocab.copied and "tom" not in b.src_vocab.copied  # Tom is seen 13,901 times
+    t = trace_translation(b, "Nina wants to visit her grandmother in Portugal.")
+    where = [t.src_tokens[p] for p in t.copied if p >= 0]
+    assert "Portugal" in t.translation and "Portugal" in where, (t.translation, where)

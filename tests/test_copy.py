@@ -11,7 +11,8 @@ import torch
 
 from attnviz import torchdecode as ref
 from attnviz.checkpoint import Bundle
-from attnviz.data import Pair, hide_shared_names, numbers_as_digits, shared_names, write_numbers_as_digits
+from attnviz.data import (Pair, hide_shared_names, names_written_the_same, numbers_as_digits, shared_names,
+                          write_numbers_as_digits)
 from attnviz.explain import step_narration
 from attnviz.translate import trace_to_json
 from attnviz.trace import default_max_len, trace_translation
@@ -133,6 +134,32 @@ def test_greedy_narration_never_mentions_beam_search_when_unk_could_not_be_copie
 def test_numbers_are_never_in_a_vocabulary():
     vocab = Vocab.build([["I", "have", "3", "cats", "and", "12,50", "euros"]] * 3, min_freq=1, max_size=100)
     assert "3" not in vocab and "12,50" not in vocab and "cats" in vocab
+
+
+def _pair(en: str, fr: str) -> Pair:
+    return Pair(en, fr, tuple(en.split()), tuple(fr.split()))
+
+
+def test_names_french_writes_the_same_are_copied_and_the_others_translated():
+    pairs = [_pair("I saw Tom in Berlin .", "J' ai vu Tom à Berlin ."),
+             _pair("Mary is in Berlin .", "Marie est à Berlin ."),
+             _pair("Mary lives in London .", "Marie vit à Londres ."),
+             _pair("Tom likes Mary .", "Tom aime Marie ."),
+             _pair("I like it .", "Ça me plaît .")]
+    assert names_written_the_same(pairs) == {"tom", "berlin"}  # not Mary (Marie), London, nor "I"
+    assert names_written_the_same(pairs, max_seen=1) == set()  # Tom and Berlin are each in two pairs
+    assert names_written_the_same(pairs[:1], max_seen=1) == {"tom", "berlin"}
+    half = pairs + [_pair("Berlin is big .", "La ville est grande .")]
+    assert names_written_the_same(half, min_share=0.8) == {"tom"}  # Berlin kept in 2 of 3 pairs
+    assert names_written_the_same(half, min_share=0.6) == {"tom", "berlin"}
+
+
+def test_a_copied_name_is_listed_but_read_as_unk_and_survives_the_card():
+    vocab = Vocab.build([["Tom", "saw", "Berlin", "."]] * 2, min_freq=1, max_size=100).with_copied({"berlin"})
+    assert vocab.encode(["Tom", "Berlin", "berlin"])[1:] == [UNK_ID, UNK_ID] and vocab.encode(["Tom"])[0] != UNK_ID
+    assert "berlin" in vocab.tokens and "Berlin" not in vocab and "Tom" in vocab
+    assert Vocab.from_json(vocab.to_json()).copied == {"berlin"}
+    assert "copied" not in Vocab.build([["a"]], 1, 10).to_json()  # cards without copies keep their shape
 
 
 def test_copy_practice_hides_shared_names_on_both_sides():
