@@ -122,10 +122,10 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
         xaxis=dict(title=dict(text=m("figures.heat_x"), standoff=6), side="top", tickmode="array",
                    tickvals=list(range(shape[1])), ticktext=src, showgrid=False,
                    **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),  # unset: "auto"
-                   zeroline=False, automargin=False, tickfont=dict(size=size, color=INK)),
+                   zeroline=False, automargin=False, tickfont=dict(size=size, color=INK), ticklabeloverflow="allow"),
         yaxis=dict(title=dict(text=m("figures.heat_y"), standoff=6), tickmode="array",
                    tickvals=list(range(shape[0])), ticktext=tgt, autorange="reversed", showgrid=False,
-                   zeroline=False, automargin=False, tickfont=dict(size=size, color=INK)),
+                   zeroline=False, automargin=False, tickfont=dict(size=size, color=INK), ticklabeloverflow="allow"),
         title=_title(html.escape(title), size * 1.1) if title else None,
     )
     shown = range(shape[0] if upto is None else upto + 1)

@@ -18,7 +18,8 @@ from .common import Traces, show_figure
 OWN = (0, 0)  # the picker's option for the model's own head: the link then names no head
 SIDEBAR_FROM = 768  # CSS px: narrower windows (phones) hide the sidebar, and the page's side padding shrinks
 SIDEBAR, PADDING, PHONE_PADDING = 336, 160, 32  # CSS px: Streamlit's sidebar and the main area's side padding
-GRID_CHROME = 150  # CSS px of the all-heads figure that are not panels: French words, colour bar, the box
+GRID_CHROME = 195  # CSS px of the all-heads figure that are not panels: French words (~90), colour bar (~70),
+# the expander's padding (~35); measured on a 390 px phone, where 150 let two titles run into each other
 
 
 def _picked(widget: str) -> None:
