@@ -96,7 +96,7 @@ def words_of(pieces: list[str]) -> list[str]:
 
 
 def train(args: argparse.Namespace) -> None:
-    cfg = TrainConfig(max_minutes=args.minutes, threads=args.threads, copy_practice=0.0, copy_names_max_seen=0,
+    cfg = TrainConfig(max_minutes=args.minutes, threads=args.threads, bf16=True, copy_practice=0.0, copy_names_max_seen=0,
                       src_max_vocab=args.size + len(SPECIALS), tgt_max_vocab=args.size + len(SPECIALS))
     train_pairs = split_pairs(read_pairs(cfg.data, cfg.max_len)).train
     pieces = Pieces(train_pieces(train_pairs, "en", args.size), train_pieces(train_pairs, "fr", args.size))

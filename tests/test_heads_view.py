@@ -89,6 +89,14 @@ def test_grid_reflows_into_fewer_columns_for_a_phone(trace, columns):
     assert figures.grid_columns(3, 250) == 1  # rows hold one layer each: 3 heads never reflow into 2
 
 
+def test_a_phone_gets_one_panel_a_row_and_a_wide_screen_one_layer_a_row():
+    from attnviz.views.heads import panels_width
+
+    # 390 px: two panels a row left each title ~80 px for ~100 px of "★ layer 2 · head 3" (seen overlapping)
+    assert figures.grid_columns(4, panels_width(390, 1.0)) == 1
+    assert figures.grid_columns(4, panels_width(1920, 2 / 3)) == 4
+
+
 def test_tidy_frame_has_every_head(trace):
     df = figures.heads_frame(trace)
     t, s = trace.num_steps, len(trace.src_tokens)
