@@ -28,6 +28,10 @@ BAR = "#9ecae1"
 INK = "#111111"  # labels: near-black on white, readable on a projector
 FONT = dict(size=15, color=INK)
 BIG = 1.4  # presenter mode: every font this much larger
+# Axes whose margins the builder computed from their labels: plotly.js need neither lay the chart out again
+# (automargin) nor measure every tick label to hide those that overflow (ticklabeloverflow); the measuring
+# alone was ~25 ms of forced layout per repaint of the all-heads grid (all heads, new sentence: 386 -> 309 ms)
+FITTED = dict(automargin=False, ticklabeloverflow="allow")
 SCORER_COLORS = {"dot": "#1f77b4", "general": "#ff7f0e", "concat": "#2ca02c", "none": "#7f7f7f",
                  "transformer": "#9467bd"}
 TEXT_IN_CELLS_MAX = (10, 16)  # (words, steps): write weights in the cells only while they are big enough

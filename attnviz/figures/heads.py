@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import (BIG, FONT, HIGHLIGHT, INK, WEIGHT_SCALE, _en, _safe, _title, _widest, src_labels, tgt_labels)
+from ._base import (BIG, FITTED, FONT, HIGHLIGHT, INK, WEIGHT_SCALE, _en, _safe, _title, _widest, src_labels, tgt_labels)
 from .heatmap import _colorbar_room, _heatmap_height, _tick_angle, _x_label_room
 
 ROW_GAP = 10  # pixels between a panel and the next row's title
@@ -105,10 +105,8 @@ def all_heads_figure(trace: Trace, *, m: Messages | None = None, columns: int | 
                                y0=rows.start - 0.7, y1=rows.stop - 0.3, line=dict(color=HIGHLIGHT, width=3)))
     hover = (f"%{{customdata[0]}}<br>{m('figures.hover_fr')}: <b>%{{customdata[1]}}</b><br>{m('figures.hover_en')}: "
              f"<b>%{{customdata[2]}}</b><br>{m('figures.weight')}: %{{z:.3f}}<extra></extra>")
-    bare = dict(showgrid=False, zeroline=False, fixedrange=True, automargin=False, ticks="", tickmode="array",
-                tickfont=dict(size=size, color=INK), ticklabeloverflow="allow")
-    # "allow": the margins above fit the labels, so plotly.js need not measure every label to hide the ones
-    # that overflow (~25 ms of forced layout in the browser per repaint of a 3 x 4 grid)
+    bare = dict(showgrid=False, zeroline=False, fixedrange=True, **FITTED, ticks="", tickmode="array",
+                tickfont=dict(size=size, color=INK))
     x_ticks, y_ticks = grid.ticks()
     layout = dict(
         height=grid.top + paper + bottom, font=dict(FONT, size=size), paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
@@ -224,12 +222,12 @@ def _square(z: np.ndarray, rows: list[str], cols: list[str], title: str, axes: t
         margin=dict(l=int(_widest(rows, size) + size * 2.2 + 22), r=_colorbar_room(m("figures.weight"), size),
                     t=int(top), b=10, autoexpand=False),
         xaxis=dict(title=dict(text=axes[0], standoff=6, font=dict(size=size * 0.9)), side="top", tickmode="array", tickvals=list(range(len(cols))),
-                   ticktext=cols, showgrid=False, zeroline=False, automargin=False,
+                   ticktext=cols, showgrid=False, zeroline=False, **FITTED,
                    **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),
                    tickfont=dict(size=size, color=INK)),
         yaxis=dict(title=dict(text=axes[1], standoff=6, font=dict(size=size * 0.9)), tickmode="array",
                    tickvals=list(range(len(rows))),
-                   ticktext=rows, autorange="reversed", showgrid=False, zeroline=False, automargin=False,
+                   ticktext=rows, autorange="reversed", showgrid=False, zeroline=False, **FITTED,
                    tickfont=dict(size=size, color=INK)),
     )
     # The title at the very top: in a narrow column the English words tilt and push the axis name up, into

@@ -11,7 +11,7 @@ from ..explain import same_word
 from ..i18n import Messages
 from ..trace import Trace
 from ..vocab import UNK
-from ._base import (BIG, COPY_INK, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
+from ._base import (BIG, COPY_INK, FITTED, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
                     _has_attention, _safe, _title, _widest, src_labels, text_px, tgt_labels)
 
 # ---------------------------------------------------------------- attention heatmap
@@ -122,10 +122,10 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
         xaxis=dict(title=dict(text=m("figures.heat_x"), standoff=6), side="top", tickmode="array",
                    tickvals=list(range(shape[1])), ticktext=src, showgrid=False,
                    **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),  # unset: "auto"
-                   zeroline=False, automargin=False, tickfont=dict(size=size, color=INK), ticklabeloverflow="allow"),
+                   zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
         yaxis=dict(title=dict(text=m("figures.heat_y"), standoff=6), tickmode="array",
                    tickvals=list(range(shape[0])), ticktext=tgt, autorange="reversed", showgrid=False,
-                   zeroline=False, automargin=False, tickfont=dict(size=size, color=INK), ticklabeloverflow="allow"),
+                   zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
         title=_title(html.escape(title), size * 1.1) if title else None,
     )
     shown = range(shape[0] if upto is None else upto + 1)
@@ -178,9 +178,9 @@ def _states_heatmap(rows: np.ndarray, labels: list[str], title: str, zmax: float
         margin=dict(l=int(_widest(labels, size) + 14), r=80, t=int(size * 3.2), b=int(size * 3.4),
                     autoexpand=False),
         yaxis=dict(tickmode="array", tickvals=list(range(r)), ticktext=labels, autorange="reversed",
-                   zeroline=False, automargin=False, tickfont=dict(size=size, color=INK)),
+                   zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
         xaxis=dict(title=dict(text=m("figures.states_x", dims=dims), standoff=4), showgrid=False,
-                   zeroline=False, automargin=False),
+                   zeroline=False, **FITTED),
     )
     return dict(data=[heat], layout=layout)
 

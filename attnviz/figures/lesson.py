@@ -8,7 +8,7 @@ import numpy as np
 
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import BAR, BIG, HIGHLIGHT, INK, _en, _safe, _title, _widest
+from ._base import BAR, BIG, FITTED, HIGHLIGHT, INK, _en, _safe, _title, _widest
 from .cards import metrics_frame
 from .heatmap import _bar, attention_heatmap, step_frame
 
@@ -35,8 +35,8 @@ def guess_bars(labels: list[str], values, title: str, x_title: str, *, m: Messag
         margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 3.2), b=int(size * 3.6),
                     autoexpand=False),
         xaxis=dict(title=dict(text=html.escape(x_title)), range=x_range, zeroline=True, zerolinecolor="#888888",
-                   automargin=False),
-        yaxis=dict(tickmode="array", tickvals=rows, ticktext=labels, autorange="reversed", automargin=False,
+                   **FITTED),
+        yaxis=dict(tickmode="array", tickvals=rows, ticktext=labels, autorange="reversed", **FITTED,
                    tickfont=dict(size=size, color=INK)),
     )
     return dict(data=[_bar(rows, np.asarray(values, dtype=float), colors, labels, html.escape(x_title), fmt,
@@ -91,9 +91,9 @@ def lesson_quality_figure(cards: Mapping[str, dict], *, m: Messages | None = Non
         bar = _bar(rows, np.nan_to_num(values), colors, labels, name, fmt, axes, size)
         bar["text"] = ["–" if np.isnan(v) else format(v, fmt) for v in values]
         data.append(bar)
-    ticks = dict(tickmode="array", tickvals=rows, ticktext=labels, autorange="reversed", automargin=False,
+    ticks = dict(tickmode="array", tickvals=rows, ticktext=labels, autorange="reversed", **FITTED,
                  tickfont=dict(size=size, color=INK))
-    axis = dict(zeroline=True, zerolinecolor="#888888", automargin=False)
+    axis = dict(zeroline=True, zerolinecolor="#888888", **FITTED)
     titles = ((m("lesson.fig.bleu_bar"), 1.0), (m("lesson.fig.aer_bar"), 0.5 - gap / 2))
     layout = dict(
         font=dict(size=size, color=INK), paper_bgcolor="#ffffff",

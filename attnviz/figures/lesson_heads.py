@@ -13,7 +13,7 @@ import numpy as np
 
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import BIG, HIGHLIGHT, INK, WEIGHT_SCALE, _en, _safe, _widest, src_labels, tgt_labels
+from ._base import BIG, FITTED, HIGHLIGHT, INK, WEIGHT_SCALE, _en, _safe, _widest, src_labels, tgt_labels
 from .heatmap import _state_range, _states_heatmap
 from .lesson import GUESS
 
@@ -84,11 +84,11 @@ def heads_grid(mats: Sequence[np.ndarray], titles: Sequence[str], x_labels: Sequ
                            + m("figures.weight") + ": %{z:.3f}<extra></extra>")))
         layout[f"xaxis{ax}"] = dict(
             domain=[x0, x0 + width_frac], anchor=f"y{ax}", tickmode="array", tickvals=list(range(c_)), ticktext=xs,
-            tickangle=angle, showgrid=False, zeroline=False, automargin=False, tickfont=dict(size=size, color=INK))
+            tickangle=angle, showgrid=False, zeroline=False, **FITTED, tickfont=dict(size=size, color=INK))
         layout[f"yaxis{ax}"] = dict(
             domain=[max(y0, 0.0), min(y1, 1.0)], anchor=f"x{ax}", tickmode="array", tickvals=list(range(r_)),
             ticktext=ys, showticklabels=gc == 0, autorange="reversed", showgrid=False, zeroline=False,
-            automargin=False, tickfont=dict(size=size, color=INK))
+            **FITTED, tickfont=dict(size=size, color=INK))
         notes.append(dict(text=f"<b>{html.escape(title)}</b>", x=x0, xref="paper", xanchor="left", y=y1,
                           yref="paper", yanchor="bottom", yshift=2, showarrow=False,
                           font=dict(size=size * 1.05, color=INK)))
@@ -247,10 +247,10 @@ def self_attention_figure(trace: Trace, layer: int, head: int, t: int | None = N
         margin=dict(l=int(_widest(rows, size) + size * 2.2 + 20), r=12, t=top, b=10, autoexpand=False),
         xaxis=dict(title=dict(text=m("lesson_heads.fig.self_x"), standoff=6), side="top", tickmode="array",
                    tickvals=list(range(n)), ticktext=cols, tickangle=angle, range=[-0.5, n - 0.5], showgrid=False,
-                   zeroline=False, automargin=False, tickfont=dict(size=size, color=INK)),
+                   zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
         yaxis=dict(title=dict(text=m("lesson_heads.fig.self_y"), standoff=6), tickmode="array",
                    tickvals=list(range(n)), ticktext=rows, range=[n - 0.5, -0.5], showgrid=False, zeroline=False,
-                   automargin=False, tickfont=dict(size=size, color=INK)),
+                   **FITTED, tickfont=dict(size=size, color=INK)),
         shapes=shapes, showlegend=False,
     )
     return dict(data=[heat, mask], layout=layout)
