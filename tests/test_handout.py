@@ -195,3 +195,12 @@ def test_the_lesson_page_offers_both_downloads(tiny_models_dir, monkeypatch):
     text = " ".join(str(p) for p in labels)
     assert catalogue("ko")["handout.download_handout"] in text
     assert catalogue("ko")["handout.download_script"] in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_committed_class_scripts_are_those_of_the_bundled_models(lang, bundles, cards):
+    """docs/class-script-*.md quote the bundles' own words and weights: a retrained or re-evaluated bundle
+    must come with them regenerated (python -m attnviz handout --lang L --script --out docs/class-script-L.md).
+    They had gone stale once: they still quoted `blanc`, the model lesson 1 no longer uses."""
+    committed = (Path(__file__).resolve().parents[1] / "docs" / f"class-script-{lang}.md").read_text(encoding="utf-8")
+    assert handout.script_markdown(lang, handout.bundle_traces(bundles), cards) == committed
