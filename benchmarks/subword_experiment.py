@@ -10,7 +10,7 @@ differs: BPE pieces (SentencePiece) on each side instead of whole words plus cop
 off for the subword model: a piece vocabulary can spell any name, which is the point of the test.
 Both models are scored here the same way: greedy, case-insensitive BLEU and chrF on the Tatoeba test
 (all references), and on the everyday set, with the share of its sentences whose names and numbers
-all come through. Nothing here is part of the app.
+all come through. Nothing here is part of the app (it needs sentencepiece, in requirements.txt).
 """
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def train(args: argparse.Namespace) -> None:
     train_mod.train("dot", cfg, RUN / "dot", RUN / "runs", resume=False)
 
 
-def _cased_for_pieces(bundle, pieces: Pieces) -> None:
+def _decode_in_pieces(pieces: Pieces) -> None:
     """Make torchdecode read English as pieces and join the French pieces back into words."""
     def source_ids(b, sentence):
         toks = list(pieces.cut("en", tokenize_en(sentence)))
@@ -140,13 +140,13 @@ def evaluate(args: argparse.Namespace) -> None:
     sources = sorted(by_src)[: args.limit or None]
     refs = [by_src[s] for s in sources]
     everyday = load_everyday()
-    words = measure(load_bundle(ROOT / "models" / "dot.json"), sources, refs, everyday)
-    sub = load_bundle(RUN / "dot.json")
-    _cased_for_pieces(sub, _load_pieces())
+    bundled, sub = load_bundle(ROOT / "models" / "dot.json"), load_bundle(RUN / "dot.json")
+    words = measure(bundled, sources, refs, everyday)
+    _decode_in_pieces(_load_pieces())
     pieces = measure(sub, sources, refs, everyday)
     minutes = lambda b: round(sum(h["seconds"] for h in b.card["history"]) / 60)  # noqa: E731
     print(f"{'dot vocabulary':28s} {'BLEU':>6s} {'chrF':>6s} {'everyday BLEU':>14s} {'names+numbers':>14s}  minutes")
-    for name, r, b in (("words + copy (bundled)", words, load_bundle(ROOT / "models" / "dot.json")),
+    for name, r, b in (("words + copy (bundled)", words, bundled),
                        (f"BPE pieces ({len(sub.src_vocab) - 4}/{len(sub.tgt_vocab) - 4})", pieces, sub)):
         print(f"{name:28s} {r['bleu']:6.2f} {r['chrf']:6.2f} {r['everyday_bleu']:14.2f} {100 * r['kept']:13.1f}%  {minutes(b)}")
     print(f"(greedy; case-insensitive BLEU on {len(sources)} Tatoeba test sentences with all their references, and on "
