@@ -30,7 +30,7 @@ FONT = dict(size=15, color=INK)
 BIG = 1.4  # presenter mode: every font this much larger
 # Axes whose margins the builder computed from their labels: plotly.js need neither lay the chart out again
 # (automargin) nor measure every tick label to hide those that overflow (ticklabeloverflow); the measuring
-# alone was ~25 ms of forced layout per repaint of the all-heads grid (all heads, new sentence: 386 -> 309 ms)
+# alone was ~25 ms of forced layout per repaint of the all-heads grid (all heads, new sentence: 350 -> 287 ms)
 FITTED = dict(automargin=False, ticklabeloverflow="allow")
 SCORER_COLORS = {"dot": "#1f77b4", "general": "#ff7f0e", "concat": "#2ca02c", "none": "#7f7f7f",
                  "transformer": "#9467bd"}

@@ -12,13 +12,14 @@ import pandas as pd
 
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import (BIG, FITTED, FONT, HIGHLIGHT, INK, WEIGHT_SCALE, _en, _safe, _title, _widest, src_labels, tgt_labels)
+from ._base import (BIG, FITTED, FONT, HIGHLIGHT, INK, WEIGHT_SCALE, _en, _safe, _title, _widest, src_labels,
+                    tgt_labels)
 from .heatmap import _colorbar_room, _heatmap_height, _tick_angle, _x_label_room
 
 ROW_GAP = 10  # pixels between a panel and the next row's title
 MASKED = "#bdbdbd"  # decoder self-attention: a later word, which the mask hides (not a weight of 0)
 LABEL_GAP = 6  # pixels between the French words and the first column (its red outline, when shown)
-PANEL_LEAST = 100  # CSS px: the narrowest panel (with its gap) whose title ("★ layer 1 · head 2") stays clear of its neighbours'
+PANEL_LEAST = 100  # CSS px: the narrowest panel (with its gap) whose title ("★ layer 1 · head 2") stays clear
 
 
 def _has_heads(trace: Trace) -> None:
