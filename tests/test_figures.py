@@ -308,6 +308,16 @@ def test_heatmap_has_fixed_margins_wide_enough_for_its_labels():
     assert cjk > figures.text_px("car", 15) * 1.5  # wide characters get wide room
 
 
+def test_a_middling_sentence_leans_at_45_degrees_but_may_stand_upright_where_that_would_overlap():
+    """9-14 English words: 45 degrees where the words fit, 90 where they would run into each other (a
+    phone's Compare panels, seen); the top margin has room for 90, so neither tilt is clipped."""
+    words = ("Nina", "wants", "to", "visit", "her", "grandmother", "in", "Portugal", ".")
+    fig = valid(figures.attention_heatmap(hand_trace(src=words)))
+    assert list(fig.layout.xaxis.autotickangles) == [-45, -90] and fig.layout.xaxis.tickangle is None
+    assert fig.layout.margin.t >= figures.text_px("grandmother", 15)
+    assert list(valid(figures.attention_heatmap(hand_trace()))["layout"]["xaxis"]["autotickangles"]) == [0, -45, -90]
+
+
 def test_in_cell_numbers_only_where_cells_are_big_enough():
     assert "texttemplate" in figures.attention_heatmap(hand_trace())["data"][0]
     long = hand_trace(src=tuple(f"w{i}" for i in range(figures.TEXT_IN_CELLS_MAX[0] + 1)))

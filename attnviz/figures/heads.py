@@ -14,7 +14,7 @@ from ..i18n import Messages
 from ..trace import Trace
 from ._base import (BIG, FITTED, FONT, HIGHLIGHT, INK, WEIGHT_SCALE, _en, _safe, _title, _widest, src_labels,
                     tgt_labels)
-from .heatmap import _colorbar_room, _heatmap_height, _tick_angle, _x_label_room
+from .heatmap import _colorbar_room, _heatmap_height, _x_label_room, x_label_tilt
 
 ROW_GAP = 10  # pixels between a panel and the next row's title
 MASKED = "#bdbdbd"  # decoder self-attention: a later word, which the mask hides (not a weight of 0)
@@ -214,8 +214,7 @@ def _square(z: np.ndarray, rows: list[str], cols: list[str], title: str, axes: t
                                f"{m('figures.weight')}: %{{z:.3f}}<extra></extra>"))
     if z.shape[0] <= 16 and z.shape[1] <= 10:
         heat.update(texttemplate="%{z:.2f}", textfont=dict(size=size * 0.85))
-    angle = _tick_angle(len(cols))
-    room = max(_x_label_room(cols, size, a) for a in (-45, -90)) if angle == 0 else _x_label_room(cols, size, angle)
+    tilt, room = x_label_tilt(cols, size)
     top = room + size * 3.4 + 14  # the tick labels, the axis name and the title above them
     layout = dict(
         height=_heatmap_height(len(rows), big) + int(size * 1.8), font=dict(FONT, size=size), plot_bgcolor=gaps,
@@ -224,8 +223,7 @@ def _square(z: np.ndarray, rows: list[str], cols: list[str], title: str, axes: t
                     t=int(top), b=10, autoexpand=False),
         xaxis=dict(title=dict(text=axes[0], standoff=6, font=dict(size=size * 0.9)), side="top", tickmode="array", tickvals=list(range(len(cols))),
                    ticktext=cols, showgrid=False, zeroline=False, **FITTED,
-                   **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),
-                   tickfont=dict(size=size, color=INK)),
+                   **tilt, tickfont=dict(size=size, color=INK)),
         yaxis=dict(title=dict(text=axes[1], standoff=6, font=dict(size=size * 0.9)), tickmode="array",
                    tickvals=list(range(len(rows))),
                    ticktext=rows, autorange="reversed", showgrid=False, zeroline=False, **FITTED,

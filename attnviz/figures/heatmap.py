@@ -40,6 +40,19 @@ def _tick_angle(words: int) -> int:
     return 0 if words <= 8 else -45 if words <= 14 else -90  # long sentences: upright labels never overlap
 
 
+def x_label_tilt(labels: list[str], size: float) -> tuple[dict, float]:
+    """The English words' tilt on a heatmap's top axis, as plotly axis settings, and the top margin's room
+    for them. Up to 8 words stand upright and up to 14 lean at 45 degrees where they fit; in a narrow plot
+    (a phone, Compare's half-width panels) plotly.js tilts them further, up to 90 degrees (at 45 they ran
+    into each other there), so the room is for the steepest tilt it may choose: nothing re-measures the
+    margins in the browser. Longer sentences stand at 90 degrees."""
+    angle = _tick_angle(len(labels))
+    if angle == -90:
+        return dict(tickangle=-90), _x_label_room(labels, size, -90)
+    tilts = [0, -45, -90] if angle == 0 else [-45, -90]
+    return dict(autotickangles=tilts), max(_x_label_room(labels, size, a) for a in (-45, -90))
+
+
 def _heatmap_height(rows: int, big: bool = False) -> int:
     return int(np.clip(140 + (46 if big else 34) * rows, 280, 1000))
 
@@ -109,10 +122,7 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
         heat.update(texttemplate="%{z:.2f}", textfont=dict(size=size * (1.0 if big else 0.9)))
     if upto is not None:
         tgt = [w if t <= upto else "" for t, w in enumerate(tgt)]  # future words are not known yet
-    angle = _tick_angle(shape[1])
-    # Few words: upright labels, which the browser tilts to 45 or 90 degrees when the plot is narrow (a
-    # phone); the top margin has room for that tilt, as nothing re-measures the margins in the browser.
-    room = max(_x_label_room(src, size, a) for a in (-45, -90)) if angle == 0 else _x_label_room(src, size, angle)
+    tilt, room = x_label_tilt(src, size)
     top = room + size * 1.6 + 12 + (size * 1.8 if title else 0)
     left = _widest(tgt, size) + size * 2.2 + 22  # tick labels, tick marks and the axis title beside them
     layout = dict(
@@ -121,8 +131,7 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
         margin=dict(l=int(left), r=_colorbar_room(m("figures.weight"), size), t=int(top), b=10, autoexpand=False),
         xaxis=dict(title=dict(text=m("figures.heat_x"), standoff=6), side="top", tickmode="array",
                    tickvals=list(range(shape[1])), ticktext=src, showgrid=False,
-                   **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),  # unset: "auto"
-                   zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
+                   **tilt, zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
         yaxis=dict(title=dict(text=m("figures.heat_y"), standoff=6), tickmode="array",
                    tickvals=list(range(shape[0])), ticktext=tgt, autorange="reversed", showgrid=False,
                    zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),

@@ -10,7 +10,7 @@ import numpy as np
 from ..i18n import Messages
 from ..text import tokenize_fr
 from ._base import BIG, FONT, INK, WEIGHT_SCALE, _en, _safe, _title, _widest
-from .heatmap import _heatmap_height, _tick_angle, _x_label_room
+from .heatmap import _heatmap_height, x_label_tilt
 from .lesson_heads import heads_grid as _heads_grid  # small multiples, one panel per head
 
 FRAME_MS = 800  # one training snapshot shown this long while playing
@@ -55,17 +55,14 @@ def learning_figure(snapshots: Mapping, example: int, scorer: str, *, m: Message
     now = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
     # from the first frame: "play all together" starts every model's animation at once, in step
     play = dict(now, frame=dict(duration=FRAME_MS, redraw=True), fromcurrent=False)
-    angle = _tick_angle(len(src))
-    # as attention_heatmap: few words stand upright but may tilt in a narrow column; reserve the room
-    room = max(_x_label_room(src, size, a) for a in (-45, -90)) if angle == 0 else _x_label_room(src, size, angle)
+    tilt, room = x_label_tilt(src, size)  # as attention_heatmap
     top = room + size * 2.4 + 16
     layout = dict(
         height=_heatmap_height(len(tgt), big) + 110, font=dict(FONT, size=size), plot_bgcolor="#eeeeee",
         paper_bgcolor="#ffffff", margin=dict(l=int(_widest(tgt, size) + 24), r=16, t=int(top), b=110),
         title=_title(html.escape(m(f"scorers.{scorer}")), size * 1.1),
         xaxis=dict(side="top", tickmode="array", tickvals=list(range(len(src))), ticktext=src,
-                   **(dict(autotickangles=[0, -45, -90]) if angle == 0 else dict(tickangle=angle)),
-                   showgrid=False, zeroline=False, tickfont=dict(size=size, color=INK)),
+                   **tilt, showgrid=False, zeroline=False, tickfont=dict(size=size, color=INK)),
         yaxis=dict(tickmode="array", tickvals=list(range(len(tgt))), ticktext=tgt, autorange="reversed",
                    showgrid=False, zeroline=False, tickfont=dict(size=size, color=INK)),
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top",
