@@ -15,6 +15,9 @@ from . import viewport
 from .common import Traces, show_figure
 
 WIDE_FROM = 760  # window width (CSS px) from which a layer's heads stand in one row
+ALL_IN_ROW_FROM = 1600  # window width (CSS px) from which every model's animation stands in one row: each then
+# gets ~270 px; narrower (1280x720, 150 % zoom), four in a row clipped "Transformer (multi-head)" and ran the
+# slider's step name into the play button, so two a row
 
 
 def draw(s: Settings, traces: Traces) -> None:
@@ -32,9 +35,12 @@ def draw(s: Settings, traces: Traces) -> None:
     st.caption(m("learn.reference", fr=examples[i]["fr"]))
     if len(recorded) > 1:
         st.html(play_all_html(m), unsafe_allow_javascript=True)
-    for col, (name, snapshots) in zip(st.columns(len(recorded), gap="medium"), recorded.items()):
-        with col:
-            show_figure(figures.learning_figure(snapshots, i, name, m=m, big=s.present), key=f"learn-{name}")
+    models = list(recorded.items())
+    per_row = len(models) if viewport.size()[0] >= ALL_IN_ROW_FROM else min(2, len(models))
+    for row in range(0, len(models), per_row):
+        for col, (name, snapshots) in zip(st.columns(per_row, gap="medium"), models[row:row + per_row]):
+            with col:
+                show_figure(figures.learning_figure(snapshots, i, name, m=m, big=s.present), key=f"learn-{name}")
     st.caption(m("learn.caption"))
     heads_ui(s, traces, i)
 
