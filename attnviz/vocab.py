@@ -27,17 +27,17 @@ class Vocab:
     def __post_init__(self) -> None:
         if tuple(self.tokens[:4]) != SPECIALS:
             raise ValueError(f"a Vocab must start with {SPECIALS}, got {self.tokens[:4]}")
-        self.index = {tok: i for i, tok in enumerate(self.tokens)}
+        self.index = {tok: i for i, tok in enumerate(self.tokens) if tok not in self.copied}  # copied: <unk>
 
     def __len__(self) -> int:
         return len(self.tokens)
 
     def __contains__(self, token: str) -> bool:
-        return token.lower() in self.index and token.lower() not in self.copied
+        return token.lower() in self.index
 
     def encode(self, tokens: Iterable[str]) -> list[int]:
         """Surface tokens -> ids (lowercased; unknown and copied words -> <unk>)."""
-        return [UNK_ID if t.lower() in self.copied else self.index.get(t.lower(), UNK_ID) for t in tokens]
+        return [self.index.get(t.lower(), UNK_ID) for t in tokens]
 
     def with_copied(self, words: Iterable[str]) -> "Vocab":
         """The same vocabulary, with `words` (lowercase) always encoded as <unk>."""
