@@ -15,6 +15,7 @@ COMMANDS = {
     "evaluate": "score every bundle, update the model cards",
     "translate": "translate and print traces (table or JSON)",
     "bench": "print latency, load time, RSS and training speed",
+    "distill": "write a teacher bundle's translations of the training sentences (for train --distilled)",
     "handout": "write the lesson's printable worksheet (or, with --script, the class script)",
 }
 

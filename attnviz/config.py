@@ -70,6 +70,8 @@ class TrainConfig:
     seed: int = 1234
     threads: int = 0  # 0: let torch decide
     bf16: bool = False  # bf16 autocast on CPU: measured 1.7-1.9x the tokens/s at the same loss (issue #7)
+    distilled: str = ""  # a `distill` file: each training pair's French becomes the teacher's translation
+    init_from: str = ""  # a bundle (.json) whose weights, history and snapshots training continues from
 
     def to_json(self) -> dict:
         return asdict(self)

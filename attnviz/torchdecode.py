@@ -205,15 +205,24 @@ def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None =
     Each sentence must satisfy source_ids(); the batch shares one step loop until all emit <eos>.
     """
     sources = [source_ids(bundle, s) for s in sentences]
-    tokens, ids = [t for t, _ in sources], [i for _, i in sources]
+    tokens = [t for t, _ in sources]
+    out, copies = greedy_batch_ids(bundle, tokens, [i for _, i in sources], max_len)
+    return [detokenize_fr(_batch_words(bundle, row, pos, tok)) for row, pos, tok in zip(out, copies, tokens)]
+
+
+@torch.inference_mode()
+def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]],
+                     max_len: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """greedy_batch before words: out (B, max_len) ids, PAD after <eos>; copies (B, max_len) the source
+    position attention looked at most on each step (the word a <unk> copies), -1 without attention."""
     width = max(len(i) for i in ids)
-    src = torch.tensor([i + [PAD_ID] * (width - len(i)) for i in ids])  # (B, S)
+    src = torch.tensor([list(i) + [PAD_ID] * (width - len(i)) for i in ids])  # (B, S)
     enc = bundle.model.encoder(src, torch.tensor([len(i) for i in ids]))
     limits = torch.tensor([max_len or default_max_len(len(i)) for i in ids])  # (B,) as trace_translation
     y, h = torch.full((len(ids), 1), BOS_ID), enc.dec_h0  # (B, 1), (1, B, H)
     out = torch.full((len(ids), int(limits.max())), PAD_ID)  # (B, max_len)
     done = torch.zeros(len(ids), dtype=torch.bool)
-    copies = torch.full(out.shape, -1)  # (B, max_len) where attention looked: the word a <unk> copies
+    copies = torch.full(out.shape, -1)  # (B, max_len)
     for t in range(out.size(1)):
         nxt, h, weights = _step_best(bundle, y, h, enc, None, tokens, ids)  # (B,), _, (B, S)
         out[:, t] = torch.where(done, PAD_ID, nxt)
@@ -223,7 +232,7 @@ def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None =
         if done.all():
             break
         y = nxt.unsqueeze(1)
-    return [detokenize_fr(_batch_words(bundle, row, pos, tok)) for row, pos, tok in zip(out, copies, tokens)]
+    return out, copies
 
 
 def _batch_words(bundle: Bundle, row: torch.Tensor, copies: torch.Tensor, src_tokens: Sequence[str]) -> list[str]:

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from .architectures import torch_model
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
 from .config import SCORER_NAMES, TrainConfig, default_config
+from .distill import distilled_pairs, read_distilled
 from .data import (Pair, batches, hide_shared_names, names_written_the_same, read_pairs, split_pairs,
                    write_numbers_as_digits)
 from .model import Seq2Seq
@@ -86,6 +87,7 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     src_vocab = Vocab.build((p.src_tokens for p in train_pairs), cfg.src_min_freq, cfg.src_max_vocab).with_copied(
         names_written_the_same(train_pairs, cfg.copy_names_share, cfg.copy_names_max_seen))
     tgt_vocab = Vocab.build((p.tgt_tokens for p in train_pairs), cfg.tgt_min_freq, cfg.tgt_max_vocab)
+    targets = distilled_pairs(train_pairs, read_distilled(cfg.distilled)) if cfg.distilled else train_pairs
     mcfg = default_config(scorer, len(src_vocab), len(tgt_vocab))
     model = torch_model(mcfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98) if cfg.warmup_steps else (0.9, 0.999))
@@ -99,6 +101,11 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     history: list[dict] = []
     best, start_epoch, stale, step, best_step = math.inf, 1, 0, 0, 0
     recorder = Recorder(Bundle.of_model(model, src_vocab, tgt_vocab, {"config": mcfg.to_json()}, out.with_suffix(".json")))
+    origin = None
+    if cfg.init_from and not (resume and resume_path.exists()):
+        history, step, recorder.frames, origin = _start_from(model, Path(cfg.init_from), src_vocab, tgt_vocab)
+        start_epoch = len(history) + 1
+        log.info("starting from %s after its epoch %d, step %d", cfg.init_from, len(history), step)
     if resume and resume_path.exists():
         state = _resume_state(resume_path)
         model.load_state_dict(state["model"])
@@ -106,13 +113,15 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         sched.load_state_dict(state["scheduler"])
         history, best, stale = state["history"], state["best"], state["stale"]
         step, best_step, recorder.frames = state.get("step", 0), state.get("best_step", 0), state.get("frames", [])
+        origin = state.get("origin")
         start_epoch = len(history) + 1
         log.info("resumed after epoch %d (best valid loss %.3f)", len(history), best)
 
     if not recorder.frames:
         recorder.maybe_record(step)  # step 0: the untrained model's attention
-    tokens_per_epoch = sum(len(p.tgt_tokens) + 1 for p in train_pairs)
-    started = time.monotonic() - sum(h["seconds"] for h in history)
+    tokens_per_epoch = sum(len(p.tgt_tokens) + 1 for p in targets)
+    inherited = origin["epochs"] if origin else 0  # epochs trained before init_from was written
+    started = time.monotonic() - sum(h["seconds"] for h in history[inherited:])  # the budget counts this run
     recent: list[dict] = []  # the last cfg.average_last epochs' weights, for checkpoint averaging
     model.train()
     for epoch in range(start_epoch, cfg.epochs + 1):
@@ -122,7 +131,7 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         bar = tqdm(total=tokens_per_epoch, desc=f"{scorer} epoch {epoch}", unit="tok", unit_scale=True,
                    mininterval=5.0, smoothing=0.05)
         rng = random.Random(cfg.seed + epoch)
-        practice = hide_shared_names(train_pairs, cfg.copy_practice, rng)
+        practice = hide_shared_names(targets, cfg.copy_practice, rng)
         practice = write_numbers_as_digits(practice, cfg.number_practice, rng)
         for b in batches(practice, src_vocab, tgt_vocab, cfg.batch_tokens, seed=cfg.seed + epoch):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
@@ -162,7 +171,7 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         recent = (recent + [{k: v.detach().clone() for k, v in model.state_dict().items()}])[-cfg.average_last:]
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
                     "scheduler": sched.state_dict(), "history": history, "best": best, "stale": stale,
-                    "step": step, "best_step": best_step, "frames": recorder.frames},
+                    "step": step, "best_step": best_step, "frames": recorder.frames, "origin": origin},
                    resume_path)
     if len(recent) > 1:
         averaged = _save_if_better(model, recent, splits.valid, src_vocab, tgt_vocab, cfg, best, out, len(train_pairs))
@@ -174,8 +183,26 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     except Exception:  # the bundle is written: keep it and its history, say why the snapshots are missing
         log.exception("could not record the final attention snapshots; the card keeps the frames so far")
         snapshots = {"examples": [], "frames": recorder.frames}
-    _record_full_history(out, history, snapshots)
+    _record_full_history(out, history, snapshots, origin)
     return out.with_suffix(".json")
+
+
+def _start_from(model, init: Path, src_vocab: Vocab, tgt_vocab: Vocab) -> tuple[list[dict], int, list[dict], dict]:
+    """Load init's weights into model (same vocabularies required) and return what training continues:
+    its epochs' history, its optimiser step, its attention frames, and where they came from."""
+    bundle = load_bundle(init)
+    same = (bundle.src_vocab.tokens == src_vocab.tokens and bundle.src_vocab.index == src_vocab.index
+            and bundle.tgt_vocab.tokens == tgt_vocab.tokens)
+    if not same:
+        raise ValueError(f"{init} was trained with other vocabularies than this data builds; cannot continue it")
+    model.load_state_dict({k: v.float() for k, v in bundle.model.state_dict().items()})
+    card = bundle.card
+    history = [h for h in card.get("history", []) if isinstance(h["epoch"], int)]
+    frames = [{k: v for k, v in f.items() if k != "final"} for f in card.get("attention_snapshots", {}).get("frames", [])]
+    step = frames[-1]["step"] if frames else 0
+    origin = {"bundle": init.name, "epochs": len(history), "steps": step,
+              "train_config": card.get("train_config", {}), "best_valid_loss": card.get("best_valid_loss")}
+    return history, step, frames, origin
 
 
 def _save_if_better(
@@ -195,7 +222,7 @@ def _save_if_better(
     return entry
 
 
-def _record_full_history(out: Path, history: list[dict], snapshots: dict) -> None:
+def _record_full_history(out: Path, history: list[dict], snapshots: dict, origin: dict | None = None) -> None:
     """The bundle holds the best epoch's weights, but its card keeps every epoch's losses, and the
     attention of the curated sentences at log-spaced steps up to the saved weights."""
     from .checkpoint import read_card, write_card
@@ -205,6 +232,8 @@ def _record_full_history(out: Path, history: list[dict], snapshots: dict) -> Non
     card["history"] = history
     card["attention_snapshots"] = snapshots
     card["training_minutes"] = round(sum(h["seconds"] for h in history) / 60, 1)
+    if origin:  # the first epochs were another run's: its recipe stays on the card
+        card["continued_from"] = origin
     write_card(path, card)
 
 

@@ -1,0 +1,94 @@
+"""Sequence-level knowledge distillation (Kim & Rush 2016): python -m attnviz distill --teacher dot.
+
+A teacher bundle translates every English sentence of the training split, greedily, and the file it
+writes (English TAB the teacher's French tokens, `<unk>` kept where the teacher wrote it) can replace
+the French side of each training pair for a student: `train --distilled FILE`. One translation per
+English sentence is easier to learn than Tatoeba's several, so a student short of training time
+(the Transformer on two CPU cores) learns more per minute. Validation and every test keep the human
+references. The file is derived from the data, so it stays out of git (runs/).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+import torch
+
+from .checkpoint import DEFAULT_MODELS_DIR, load_bundle
+from .config import TrainConfig
+from .data import Pair, read_pairs, split_pairs
+from .torchdecode import greedy_batch_ids
+from .vocab import EOS_ID, PAD_ID
+
+log = logging.getLogger(__name__)
+
+BATCH = 128  # sentences per batched greedy search; sorted by length, so little padding
+
+
+def teacher_tokens(bundle, sources: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The teacher's greedy French tokens for each source (tokens, as data.Pair.src_tokens)."""
+    ids = [bundle.src_vocab.encode(s) for s in sources]
+    out, _ = greedy_batch_ids(bundle, sources, ids)  # (B, max_len)
+    rows = []
+    for row in out.tolist():
+        kept = [i for i in row if i not in (PAD_ID, EOS_ID)]
+        rows.append(tuple(bundle.tgt_vocab.decode(kept)))
+    return rows
+
+
+def distil(bundle, pairs: list[Pair]) -> dict[str, tuple[str, ...]]:
+    """English sentence -> the teacher's French tokens, for every distinct sentence of `pairs`."""
+    by_en = {p.en: p.src_tokens for p in pairs}
+    order = sorted(by_en, key=lambda en: len(by_en[en]))
+    result, started = {}, time.monotonic()
+    for start in range(0, len(order), BATCH):
+        chunk = order[start:start + BATCH]
+        for en, fr in zip(chunk, teacher_tokens(bundle, [by_en[en] for en in chunk])):
+            result[en] = fr
+        if start // BATCH % 50 == 0:
+            log.info("%d / %d sentences (%.0f s)", start + len(chunk), len(order), time.monotonic() - started)
+    return result
+
+
+def write_distilled(path: Path, teacher: dict[str, tuple[str, ...]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for en, fr in teacher.items():
+            f.write(f"{en}\t{' '.join(fr)}\n")
+
+
+def read_distilled(path: str | Path) -> dict[str, tuple[str, ...]]:
+    """write_distilled's file -> English sentence -> French tokens."""
+    teacher = {}
+    with Path(path).open(encoding="utf-8") as f:
+        for line in f:
+            en, _, fr = line.rstrip("\n").partition("\t")
+            if fr:
+                teacher[en] = tuple(fr.split(" "))
+    return teacher
+
+
+def distilled_pairs(pairs: list[Pair], teacher: dict[str, tuple[str, ...]]) -> list[Pair]:
+    """Each pair's French tokens replaced by the teacher's (pairs the teacher did not translate keep theirs)."""
+    return [Pair(p.en, p.fr, p.src_tokens, teacher[p.en]) if teacher.get(p.en) else p for p in pairs]
+
+
+def add_distill_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--teacher", default="dot", help="bundle name in --models-dir (default: dot)")
+    p.add_argument("--models-dir", default=str(DEFAULT_MODELS_DIR))
+    p.add_argument("--data", default=TrainConfig.data)
+    p.add_argument("--out", default="runs/distilled-dot.tsv")
+    p.add_argument("--threads", type=int, default=0)
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    bundle = load_bundle(Path(args.models_dir) / f"{args.teacher}.json")
+    train = split_pairs(read_pairs(args.data, TrainConfig.max_len)).train
+    teacher = distil(bundle, train)
+    write_distilled(Path(args.out), teacher)
+    log.info("wrote %d teacher translations to %s", len(teacher), args.out)
+    return 0

@@ -1,0 +1,73 @@
+"""Sequence-level distillation and continuing a bundle: the teacher's translations become the student's
+targets, and a run started from a bundle keeps that bundle's epochs, snapshots and recipe on its card."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from attnviz.checkpoint import load_bundle
+from attnviz.config import TrainConfig
+from attnviz.data import read_pairs, split_pairs
+from attnviz.distill import distil, distilled_pairs, read_distilled, write_distilled
+from attnviz.trace import trace_translation
+from attnviz.train import train
+from attnviz.vocab import EOS, UNK
+from tiny_models import TINY_PAIRS
+
+CFG = TrainConfig(data=str(TINY_PAIRS), src_min_freq=1, tgt_min_freq=1, batch_tokens=60, epochs=2,
+                  patience=5, threads=1)
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("teacher")
+    return load_bundle(train("dot", CFG, folder / "dot", folder / "runs", resume=False))
+
+
+@pytest.fixture(scope="module")
+def train_pairs():
+    return split_pairs(read_pairs(TINY_PAIRS, CFG.max_len)).train
+
+
+def test_the_teacher_file_holds_its_greedy_translation_of_every_training_sentence(teacher, train_pairs, tmp_path):
+    path = tmp_path / "distilled.tsv"
+    teacher_fr = distil(teacher, train_pairs)
+    assert set(teacher_fr) == {p.en for p in train_pairs}
+    write_distilled(path, teacher_fr)
+    read = read_distilled(path)
+    assert set(read) == {en for en, fr in teacher_fr.items() if fr}  # an empty translation keeps the human one
+    for en, tokens in teacher_fr.items():
+        trace = trace_translation(teacher, en)  # the page's greedy search: same words, <unk> before copying
+        written = [UNK if pos >= 0 else tok.lower() for tok, pos in zip(trace.tgt_tokens, trace.copied)]
+        assert list(tokens) == [t for t in written if t != EOS]
+
+
+def test_distilled_pairs_keep_the_english_and_take_the_teachers_french(train_pairs):
+    first = train_pairs[0]
+    swapped = distilled_pairs(train_pairs, {first.en: ("bonjour", ".")})
+    assert swapped[0].tgt_tokens == ("bonjour", ".") and swapped[0].src_tokens == first.src_tokens
+    assert swapped[1:] == train_pairs[1:]  # sentences the teacher did not translate keep their French
+
+
+def test_a_run_started_from_a_bundle_continues_its_epochs_and_keeps_its_recipe(teacher, train_pairs, tmp_path):
+    path = tmp_path / "distilled.tsv"
+    write_distilled(path, distil(teacher, train_pairs))
+    cfg = dataclasses.replace(CFG, epochs=3, init_from=str(teacher.path), distilled=str(path))
+    student = load_bundle(train("dot", cfg, tmp_path / "student" / "dot", tmp_path / "runs", resume=False))
+    card = student.card
+    assert [h["epoch"] for h in card["history"] if isinstance(h["epoch"], int)] == [1, 2, 3]
+    assert card["continued_from"]["epochs"] == 2
+    assert card["continued_from"]["train_config"]["distilled"] == ""  # the first run's recipe, kept
+    assert card["train_config"]["distilled"] == str(path)
+    teacher_steps = [f["step"] for f in teacher.card["attention_snapshots"]["frames"]]
+    steps = [f["step"] for f in card["attention_snapshots"]["frames"]]
+    assert steps[:len(teacher_steps) - 1] == teacher_steps[:-1] and steps == sorted(steps)
+    assert card["attention_snapshots"]["frames"][-1]["step"] > teacher_steps[-1]
+
+
+def test_a_bundle_with_other_vocabularies_cannot_be_continued(teacher, tmp_path):
+    cfg = dataclasses.replace(CFG, src_min_freq=2, init_from=str(teacher.path))  # a smaller vocabulary
+    with pytest.raises(ValueError, match="other vocabularies"):
+        train("dot", cfg, tmp_path / "other" / "dot", tmp_path / "runs", resume=False)
+
