@@ -191,7 +191,8 @@ def main(args: argparse.Namespace) -> int:
         cards = [(p.stem, read_card(p).get("metrics")) for p in bundle_paths(args.models)]
         daily = [(name, m["everyday"]) for name, m in cards if m and "everyday" in m]
         write_models_readme(Path(args.models), format_table([c for c in cards if c[1]], args.beam), len(refs),
-                            format_everyday_table(daily, args.beam) if daily else "")
+                            format_everyday_table(daily, args.beam) if daily else "",
+                            format_training_table([(p.stem, read_card(p)) for p in bundle_paths(args.models)]))
     return 0
 
 
@@ -218,7 +219,28 @@ def show_head_in_snapshots(snapshots: dict, layer: int, head: int) -> None:
             f["weights"] = [every[layer][head] for every in f["heads"]]
 
 
-def write_models_readme(models_dir: Path, table: str, sentences: int, everyday_table: str = "") -> None:
+def format_training_table(cards: list[tuple[str, dict]]) -> str:
+    """How each bundle was trained, from its card: minutes, epochs, best validation loss (human
+    references), and what it learnt from (the human translations, or a teacher's: train --distilled)."""
+    lines = [f"{'bundle':<12} {'minutes':>7} {'epochs':>6} {'valid loss':>10}  targets",
+             "-" * 64]
+    for name, card in cards:
+        history = [h for h in card.get("history", []) if isinstance(h.get("epoch"), int)]
+        before = card.get("continued_from")
+        targets = "human"
+        if before:
+            distilled = card.get("train_config", {}).get("distilled", "")
+            teacher = Path(distilled).stem.removeprefix("distilled-") if distilled else ""
+            targets = (f"human for epochs 1-{before['epochs']}, then "
+                       + (f"{teacher}'s translations (distilled)" if teacher else "human"))
+        loss = card.get("best_valid_loss")
+        lines.append(f"{name:<12} {card.get('training_minutes', 0):>7.0f} {len(history):>6} "
+                     f"{loss if loss is not None else '-':>10}  {targets}")
+    return "\n".join(lines)
+
+
+def write_models_readme(models_dir: Path, table: str, sentences: int, everyday_table: str = "",
+                        training_table: str = "") -> None:
     """models/README.md: the human-readable model card that sits beside the bundles."""
     text = f"""# Bundled models
 
@@ -245,5 +267,13 @@ On the everyday sentences (`attnviz/resources/everyday_en_fr.tsv`, written by ha
 ```
 {everyday_table}
 ```
-""" if everyday_table else "")
+""" if everyday_table else "") + (f"""
+How each bundle was trained (every bundle on a 2-core CPU, no GPU; `train_config` in its card holds
+the recipe, and `continued_from` the first run's when training went on from a bundle; the validation
+loss is on the human references):
+
+```
+{training_table}
+```
+""" if training_table else "")
     (models_dir / "README.md").write_text(text, encoding="utf-8")

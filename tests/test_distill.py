@@ -71,3 +71,16 @@ def test_a_bundle_with_other_vocabularies_cannot_be_continued(teacher, tmp_path)
     with pytest.raises(ValueError, match="other vocabularies"):
         train("dot", cfg, tmp_path / "other" / "dot", tmp_path / "runs", resume=False)
 
+
+
+def test_the_models_readme_says_what_each_bundle_learnt_from():
+    from attnviz.evaluate import format_training_table
+
+    plain = {"history": [{"epoch": 1, "seconds": 60.0}], "training_minutes": 1.0, "best_valid_loss": 2.5}
+    continued = {"history": [{"epoch": e, "seconds": 60.0} for e in (1, 2, 3)] + [{"epoch": "average"}],
+                 "training_minutes": 3.0, "best_valid_loss": 2.0, "continued_from": {"epochs": 2},
+                 "train_config": {"distilled": "runs/distilled-dot.tsv"}}
+    lines = format_training_table([("dot", plain), ("transformer", continued)]).splitlines()
+    assert lines[2].split() == ["dot", "1", "1", "2.5", "human"]
+    assert lines[3].split()[:4] == ["transformer", "3", "3", "2.0"]
+    assert lines[3].endswith("human for epochs 1-2, then dot's translations (distilled)")
