@@ -69,8 +69,9 @@ def trace_json(trace: Trace) -> str:
 def figure_title(trace: Trace, m: Callable[..., str]) -> str:
     """The sentence, its translation and the model, in the reader's language (plain text)."""
     model = m(f"scorers.{trace.scorer}") if _has(m, f"scorers.{trace.scorer}") else trace.scorer
-    if trace.heads is not None:  # a Transformer: the head the picture shows
-        model = f"{model}, {m('heads.name', layer=trace.heads.layer + 1, head=trace.heads.head + 1)}"
+    if trace.heads is not None:  # a Transformer: the head the picture shows, kept on one line by titled()
+        head = m("heads.name", layer=trace.heads.layer + 1, head=trace.heads.head + 1).replace(" · ", "\u00a0·\u00a0")
+        model = f"{model}, {head}"
     return m("lab.figure_title", sentence=trace.source, translation=trace.translation or "…", model=model)
 
 

@@ -81,3 +81,13 @@ def test_standalone_html_is_titled_offline_and_has_no_cloud_button(trace):
     assert '"displaylogo": false' in page and '"sendDataToCloud"' in page  # removed from the modebar
     assert '"filename": "attention-dot-x"' in page
     assert "She reads a red book." in page.split("</head>", 1)[1]  # the figure itself is titled too
+
+
+def test_a_transformer_figure_title_keeps_its_head_on_the_model_line(tiny_models_dir):
+    from attnviz.checkpoint import load_bundle
+    from attnviz.trace import trace_translation
+
+    trace = trace_translation(load_bundle(tiny_models_dir / "transformer"), "She reads a red book.")
+    spec = figures.titled(figures.attention_heatmap(trace), exports.figure_title(trace, messages("en")))
+    last_line = spec["layout"]["title"]["text"].split("<br>")[-1]
+    assert "layer 2" in last_line and "head 2" in last_line  # not split over two lines at " · "
