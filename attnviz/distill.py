@@ -52,9 +52,13 @@ def distil(bundle, pairs: list[Pair]) -> dict[str, tuple[str, ...]]:
     return result
 
 
-def write_distilled(path: Path, teacher: dict[str, tuple[str, ...]]) -> None:
+TEACHER_LINE = "#teacher"  # the file's first line: #teacher<TAB>the teacher bundle's name
+
+
+def write_distilled(path: Path, teacher: dict[str, tuple[str, ...]], name: str = "") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as f:
+        f.write(f"{TEACHER_LINE}\t{name}\n")
         for en, fr in teacher.items():
             f.write(f"{en}\t{' '.join(fr)}\n")
 
@@ -65,9 +69,16 @@ def read_distilled(path: str | Path) -> dict[str, tuple[str, ...]]:
     with Path(path).open(encoding="utf-8") as f:
         for line in f:
             en, _, fr = line.rstrip("\n").partition("\t")
-            if fr:
+            if fr and en != TEACHER_LINE:
                 teacher[en] = tuple(fr.split(" "))
     return teacher
+
+
+def teacher_name(path: str | Path) -> str:
+    """The teacher bundle named on the file's first line ("" when the file does not say)."""
+    with Path(path).open(encoding="utf-8") as f:
+        first = f.readline().rstrip("\n").split("\t")
+    return first[1] if len(first) == 2 and first[0] == TEACHER_LINE else ""
 
 
 def distilled_pairs(pairs: list[Pair], teacher: dict[str, tuple[str, ...]]) -> list[Pair]:
@@ -89,6 +100,6 @@ def main(args: argparse.Namespace) -> int:
     bundle = load_bundle(Path(args.models_dir) / f"{args.teacher}.json")
     train = split_pairs(read_pairs(args.data, TrainConfig.max_len)).train
     teacher = distil(bundle, train)
-    write_distilled(Path(args.out), teacher)
+    write_distilled(Path(args.out), teacher, args.teacher)
     log.info("wrote %d teacher translations to %s", len(teacher), args.out)
     return 0

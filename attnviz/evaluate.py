@@ -226,13 +226,12 @@ def format_training_table(cards: list[tuple[str, dict]]) -> str:
              "-" * 64]
     for name, card in cards:
         history = [h for h in card.get("history", []) if isinstance(h.get("epoch"), int)]
-        before = card.get("continued_from")
+        distilled = card.get("distilled")
         targets = "human"
-        if before:
-            distilled = card.get("train_config", {}).get("distilled", "")
-            teacher = Path(distilled).stem.removeprefix("distilled-") if distilled else ""
-            targets = (f"human for epochs 1-{before['epochs']}, then "
-                       + (f"{teacher}'s translations (distilled)" if teacher else "human"))
+        if distilled:
+            teacher = f"{distilled['teacher'] or 'a teacher'}'s translations (distilled)"
+            first = distilled["from_epoch"]
+            targets = teacher if first == 1 else f"human for epochs 1-{first - 1}, then {teacher}"
         loss = card.get("best_valid_loss")
         lines.append(f"{name:<12} {card.get('training_minutes', 0):>7.0f} {len(history):>6} "
                      f"{loss if loss is not None else '-':>10}  {targets}")

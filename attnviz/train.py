@@ -19,7 +19,7 @@ from tqdm import tqdm
 from .architectures import torch_model
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
 from .config import SCORER_NAMES, TrainConfig, default_config
-from .distill import distilled_pairs, read_distilled
+from .distill import distilled_pairs, read_distilled, teacher_name
 from .data import (Pair, batches, hide_shared_names, names_written_the_same, read_pairs, split_pairs,
                    write_numbers_as_digits)
 from .model import Seq2Seq
@@ -183,7 +183,9 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     except Exception:  # the bundle is written: keep it and its history, say why the snapshots are missing
         log.exception("could not record the final attention snapshots; the card keeps the frames so far")
         snapshots = {"examples": [], "frames": recorder.frames}
-    _record_full_history(out, history, snapshots, origin)
+    distilled = {"teacher": teacher_name(cfg.distilled), "from_epoch": (origin["epochs"] if origin else 0) + 1} \
+        if cfg.distilled else None
+    _record_full_history(out, history, snapshots, origin, distilled)
     return out.with_suffix(".json")
 
 
@@ -222,7 +224,8 @@ def _save_if_better(
     return entry
 
 
-def _record_full_history(out: Path, history: list[dict], snapshots: dict, origin: dict | None = None) -> None:
+def _record_full_history(out: Path, history: list[dict], snapshots: dict, origin: dict | None = None,
+                         distilled: dict | None = None) -> None:
     """The bundle holds the best epoch's weights, but its card keeps every epoch's losses, and the
     attention of the curated sentences at log-spaced steps up to the saved weights."""
     from .checkpoint import read_card, write_card
@@ -234,6 +237,8 @@ def _record_full_history(out: Path, history: list[dict], snapshots: dict, origin
     card["training_minutes"] = round(sum(h["seconds"] for h in history) / 60, 1)
     if origin:  # the first epochs were another run's: its recipe stays on the card
         card["continued_from"] = origin
+    if distilled:  # from this epoch on, the French side was the teacher's translation (distill.py)
+        card["distilled"] = distilled
     write_card(path, card)
 
 

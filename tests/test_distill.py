@@ -9,7 +9,7 @@ import pytest
 from attnviz.checkpoint import load_bundle
 from attnviz.config import TrainConfig
 from attnviz.data import read_pairs, split_pairs
-from attnviz.distill import distil, distilled_pairs, read_distilled, write_distilled
+from attnviz.distill import distil, distilled_pairs, read_distilled, teacher_name, write_distilled
 from attnviz.trace import trace_translation
 from attnviz.train import train
 from attnviz.vocab import EOS, UNK
@@ -34,7 +34,8 @@ def test_the_teacher_file_holds_its_greedy_translation_of_every_training_sentenc
     path = tmp_path / "distilled.tsv"
     teacher_fr = distil(teacher, train_pairs)
     assert set(teacher_fr) == {p.en for p in train_pairs}
-    write_distilled(path, teacher_fr)
+    write_distilled(path, teacher_fr, "dot")
+    assert teacher_name(path) == "dot"
     read = read_distilled(path)
     assert set(read) == {en for en, fr in teacher_fr.items() if fr}  # an empty translation keeps the human one
     for en, tokens in teacher_fr.items():
@@ -52,7 +53,7 @@ def test_distilled_pairs_keep_the_english_and_take_the_teachers_french(train_pai
 
 def test_a_run_started_from_a_bundle_continues_its_epochs_and_keeps_its_recipe(teacher, train_pairs, tmp_path):
     path = tmp_path / "distilled.tsv"
-    write_distilled(path, distil(teacher, train_pairs))
+    write_distilled(path, distil(teacher, train_pairs), "dot")
     cfg = dataclasses.replace(CFG, epochs=3, init_from=str(teacher.path), distilled=str(path))
     student = load_bundle(train("dot", cfg, tmp_path / "student" / "dot", tmp_path / "runs", resume=False))
     card = student.card
@@ -60,6 +61,7 @@ def test_a_run_started_from_a_bundle_continues_its_epochs_and_keeps_its_recipe(t
     assert card["continued_from"]["epochs"] == 2
     assert card["continued_from"]["train_config"]["distilled"] == ""  # the first run's recipe, kept
     assert card["train_config"]["distilled"] == str(path)
+    assert card["distilled"] == {"teacher": "dot", "from_epoch": 3}
     teacher_steps = [f["step"] for f in teacher.card["attention_snapshots"]["frames"]]
     steps = [f["step"] for f in card["attention_snapshots"]["frames"]]
     assert steps[:len(teacher_steps) - 1] == teacher_steps[:-1] and steps == sorted(steps)
@@ -79,7 +81,7 @@ def test_the_models_readme_says_what_each_bundle_learnt_from():
     plain = {"history": [{"epoch": 1, "seconds": 60.0}], "training_minutes": 1.0, "best_valid_loss": 2.5}
     continued = {"history": [{"epoch": e, "seconds": 60.0} for e in (1, 2, 3)] + [{"epoch": "average"}],
                  "training_minutes": 3.0, "best_valid_loss": 2.0, "continued_from": {"epochs": 2},
-                 "train_config": {"distilled": "runs/distilled-dot.tsv"}}
+                 "distilled": {"teacher": "dot", "from_epoch": 3}}
     lines = format_training_table([("dot", plain), ("transformer", continued)]).splitlines()
     assert lines[2].split() == ["dot", "1", "1", "2.5", "human"]
     assert lines[3].split()[:4] == ["transformer", "3", "3", "2.0"]

@@ -378,3 +378,15 @@ def test_small_tables_are_escaped_html_with_numbers_right_aligned_and_help_on_he
     assert '<td class="num">45.58</td>' in body and '<td class="num">8,812,345</td>' in body
     assert '<td class="num">–</td>' in body and '<th title="higher is &quot;better&quot;">BLEU</th>' in body
     assert "<th>model</th>" in body
+
+
+def test_the_training_chart_marks_where_a_model_went_on_with_a_teachers_translations(tiny_cards):
+    from attnviz.i18n import messages
+
+    cards = {**tiny_cards, "transformer": {**tiny_cards["transformer"], "distilled": {"teacher": "dot", "from_epoch": 3}}}
+    marks = figures.distilled_marks(cards, messages("ko"))
+    assert marks.model.tolist() == ["transformer"] and marks.epoch.tolist() == [2.0]  # after its 2 human epochs
+    assert "dot" in marks.label[0] and "번역" in marks.label[0]
+    spec = figures.training_chart(cards).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "rule", "text"]
+    assert figures.distilled_marks(tiny_cards).empty and "layer" not in figures.training_chart(tiny_cards).to_dict()

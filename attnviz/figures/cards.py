@@ -216,12 +216,35 @@ def bleu_by_length_chart(cards: Mapping[str, dict], m: Messages | None = None, b
     ).properties(height=320), big)
 
 
+def distilled_marks(cards: Mapping[str, dict], m: Messages | None = None) -> pd.DataFrame:
+    """Where a model's training switched to a teacher's translations (train --distilled). Columns:
+    model, epoch (the epochs seen before the switch, on history_frame's axis), label."""
+    m = _en(m)
+    rows = [{"model": scorer, "epoch": float(card["distilled"]["from_epoch"] - 1),
+             "label": m("figures.distilled_mark", model=scorer, teacher=card["distilled"]["teacher"] or "?")}
+            for scorer, card in cards.items() if card.get("distilled")]
+    return pd.DataFrame(rows, columns=["model", "epoch", "label"])
+
+
 def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.Chart:
-    """Training and validation loss per epoch, one colour per model, dashed for validation."""
+    """Training and validation loss per epoch, one colour per model, dashed for validation; a grey rule
+    where a model went on with a teacher's translations (its validation loss, on human translations,
+    then jumps: the teacher writes one of several right translations, and the model learns that one)."""
     m = _en(m)
     df = history_frame(cards)
     title = alt.TitleParams(m("figures.training_title"), subtitle=m("figures.training_subtitle"))
-    return _readable(alt.Chart(df, title=title).mark_line(point=True, strokeWidth=2.5).encode(
+    lines = _loss_lines(df, cards, m)
+    marks = distilled_marks(cards, m)
+    if marks.empty:
+        return _readable(lines.properties(title=title, height=320))
+    rule = alt.Chart(marks).mark_rule(color="#777777", strokeDash=[2, 2]).encode(x="epoch:Q")
+    label = alt.Chart(marks).mark_text(align="right", baseline="top", dx=-4, dy=4, color="#444444", fontSize=12).encode(
+        x="epoch:Q", y=alt.value(0), text="label:N")
+    return _readable(alt.layer(lines, rule, label).properties(title=title, height=320))
+
+
+def _loss_lines(df: pd.DataFrame, cards: Mapping[str, dict], m: Messages) -> alt.Chart:
+    return (alt.Chart(df).mark_line(point=True, strokeWidth=2.5).encode(
         x=alt.X("epoch:Q", title=m("figures.epoch_axis"), axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("loss:Q", title=m("figures.loss_axis"), scale=alt.Scale(zero=False)),
         color=_model_color(cards, m),
@@ -230,4 +253,4 @@ def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.
                  alt.Tooltip("epoch:Q", title=m("figures.epoch_axis"), format=".2f"),
                  alt.Tooltip("split:N", title=m("figures.split")),
                  alt.Tooltip("loss:Q", title=m("figures.loss_axis"), format=".3f")],
-    ).properties(height=320))
+    ))
