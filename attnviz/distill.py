@@ -1,11 +1,13 @@
 """Sequence-level knowledge distillation (Kim & Rush 2016): python -m attnviz distill --teacher dot.
 
-A teacher bundle translates every English sentence of the training split, greedily, and the file it
-writes (English TAB the teacher's French tokens, `<unk>` kept where the teacher wrote it) can replace
-the French side of each training pair for a student: `train --distilled FILE`. One translation per
-English sentence is easier to learn than Tatoeba's several, so a student short of training time
-(the Transformer on two CPU cores) learns more per minute. Validation and every test keep the human
-references. The file is derived from the data, so it stays out of git (runs/).
+A teacher bundle translates every English sentence of the training and validation splits, greedily,
+and the file it writes (English TAB the teacher's French tokens, `<unk>` kept where the teacher wrote
+it) can replace the French side of each pair for a student: `train --distilled FILE`. One translation
+per English sentence is easier to learn than Tatoeba's several, so a student short of training time
+(the Transformer on two CPU cores) learns more per minute. The student keeps its best epoch by its
+loss on the teacher's translations of the validation sentences (its loss on the human ones rises as
+it learns the teacher's choice among several right translations; both are in its history); every
+test keeps the human references. The file is derived from the data, so it stays out of git (runs/).
 """
 from __future__ import annotations
 
@@ -98,8 +100,8 @@ def main(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     bundle = load_bundle(Path(args.models_dir) / f"{args.teacher}.json")
-    train = split_pairs(read_pairs(args.data, TrainConfig.max_len)).train
-    teacher = distil(bundle, train)
+    splits = split_pairs(read_pairs(args.data, TrainConfig.max_len))
+    teacher = distil(bundle, splits.train + splits.valid)  # the student is validated on the teacher's words too
     write_distilled(Path(args.out), teacher, args.teacher)
     log.info("wrote %d teacher translations to %s", len(teacher), args.out)
     return 0

@@ -222,7 +222,7 @@ def show_head_in_snapshots(snapshots: dict, layer: int, head: int) -> None:
 def format_training_table(cards: list[tuple[str, dict]]) -> str:
     """How each bundle was trained, from its card: minutes, epochs, best validation loss (human
     references), and what it learnt from (the human translations, or a teacher's: train --distilled)."""
-    lines = [f"{'bundle':<12} {'minutes':>7} {'epochs':>6} {'valid loss':>10}  targets",
+    lines = [f"{'bundle':<12} {'minutes':>7} {'epochs':>6} {'best valid':>10}  targets",
              "-" * 64]
     for name, card in cards:
         history = [h for h in card.get("history", []) if isinstance(h.get("epoch"), int)]
@@ -268,8 +268,9 @@ On the everyday sentences (`attnviz/resources/everyday_en_fr.tsv`, written by ha
 ```
 """ if everyday_table else "") + (f"""
 How each bundle was trained (every bundle on a 2-core CPU, no GPU; `train_config` in its card holds
-the recipe, and `continued_from` the first run's when training went on from a bundle; the validation
-loss is on the human references):
+the recipe, and `continued_from` the first run's when training went on from a bundle; best valid: the
+validation loss the bundle's weights were chosen on, on the human translations, or on the teacher's
+for a model that learnt from them):
 
 ```
 {training_table}

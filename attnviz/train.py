@@ -87,7 +87,10 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     src_vocab = Vocab.build((p.src_tokens for p in train_pairs), cfg.src_min_freq, cfg.src_max_vocab).with_copied(
         names_written_the_same(train_pairs, cfg.copy_names_share, cfg.copy_names_max_seen))
     tgt_vocab = Vocab.build((p.tgt_tokens for p in train_pairs), cfg.tgt_min_freq, cfg.tgt_max_vocab)
-    targets = distilled_pairs(train_pairs, read_distilled(cfg.distilled)) if cfg.distilled else train_pairs
+    teacher = read_distilled(cfg.distilled) if cfg.distilled else {}
+    targets = distilled_pairs(train_pairs, teacher) if teacher else train_pairs
+    # what the best epoch is chosen on: the human translations, or the teacher's when the model learns from them
+    select_on = distilled_pairs(splits.valid, teacher) if teacher else splits.valid
     mcfg = default_config(scorer, len(src_vocab), len(tgt_vocab))
     model = torch_model(mcfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98) if cfg.warmup_steps else (0.9, 0.999))
@@ -152,16 +155,18 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
                 log.info("time budget of %.0f minutes reached inside epoch %d", cfg.max_minutes, epoch)
                 break
         bar.close()
-        valid = evaluate_loss(model, splits.valid, src_vocab, tgt_vocab, cfg.batch_tokens)
+        human = evaluate_loss(model, splits.valid, src_vocab, tgt_vocab, cfg.batch_tokens)
+        valid = evaluate_loss(model, select_on, src_vocab, tgt_vocab, cfg.batch_tokens) if teacher else human
         if not cfg.warmup_steps:  # with a warm-up the rate follows warmup_lr, step by step
             sched.step(valid)
         seconds = time.monotonic() - t0
         history.append({"epoch": epoch, "train_loss": round(loss_sum / max(seen, 1), 4),
-                        "valid_loss": round(valid, 4), "seconds": round(seconds, 1),
+                        "valid_loss": round(human, 4), **({"valid_loss_teacher": round(valid, 4)} if teacher else {}),
+                        "seconds": round(seconds, 1),
                         "tokens_per_s": round(seen / seconds), "lr": opt.param_groups[0]["lr"],
                         "fraction": round(seen / tokens_per_epoch, 3)})  # < 1: cut by the time budget
-        log.info("epoch %d: train %.3f valid %.3f (%.0f s, %.0f tok/s)", epoch, loss_sum / max(seen, 1),
-                 valid, seconds, seen / seconds)
+        log.info("epoch %d: train %.3f valid %.3f%s (%.0f s, %.0f tok/s)", epoch, loss_sum / max(seen, 1),
+                 human, f", on the teacher's translations {valid:.3f}" if teacher else "", seconds, seen / seconds)
         stale = 0 if valid < best else stale + 1
         if valid < best:
             best, best_step = valid, step
@@ -174,7 +179,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
                     "step": step, "best_step": best_step, "frames": recorder.frames, "origin": origin},
                    resume_path)
     if len(recent) > 1:
-        averaged = _save_if_better(model, recent, splits.valid, src_vocab, tgt_vocab, cfg, best, out, len(train_pairs))
+        averaged = _save_if_better(model, recent, select_on, src_vocab, tgt_vocab, cfg, best, out, len(train_pairs),
+                                   "valid_loss_teacher" if teacher else "valid_loss")
         if averaged is not None:
             history.append(averaged)
             best_step = step
@@ -209,16 +215,17 @@ def _start_from(model, init: Path, src_vocab: Vocab, tgt_vocab: Vocab) -> tuple[
 
 def _save_if_better(
     model: Seq2Seq, recent: list[dict], valid_pairs: list[Pair], src_vocab: Vocab, tgt_vocab: Vocab,
-    cfg: TrainConfig, best: float, out: Path, train_pairs: int,
+    cfg: TrainConfig, best: float, out: Path, train_pairs: int, loss_key: str = "valid_loss",
 ) -> dict | None:
     """Checkpoint averaging: the mean of the last epochs' weights replaces the bundle when its
-    validation loss is lower than the best single epoch's. Returns its history entry, or None."""
+    validation loss is lower than the best single epoch's. Returns its history entry (the loss under
+    loss_key), or None."""
     model.load_state_dict({k: torch.stack([r[k] for r in recent]).mean(0) for k in recent[0]})
     valid = evaluate_loss(model, valid_pairs, src_vocab, tgt_vocab, cfg.batch_tokens)
     log.info("average of the last %d epochs: valid %.3f (best single epoch %.3f)", len(recent), valid, best)
     if valid >= best:
         return None
-    entry = {"epoch": "average", "averaged_epochs": len(recent), "valid_loss": round(valid, 4), "seconds": 0.0}
+    entry = {"epoch": "average", "averaged_epochs": len(recent), loss_key: round(valid, 4), "seconds": 0.0}
     save_bundle(model, src_vocab, tgt_vocab, out, {"train_config": cfg.to_json(), "best_valid_loss": round(valid, 4),
                                                   "train_pairs": train_pairs, "metrics": {}})
     return entry

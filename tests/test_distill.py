@@ -62,6 +62,9 @@ def test_a_run_started_from_a_bundle_continues_its_epochs_and_keeps_its_recipe(t
     assert card["continued_from"]["train_config"]["distilled"] == ""  # the first run's recipe, kept
     assert card["train_config"]["distilled"] == str(path)
     assert card["distilled"] == {"teacher": "dot", "from_epoch": 3}
+    third = card["history"][2]  # chosen on the teacher's translations; the loss on the human ones kept beside it
+    assert {"valid_loss", "valid_loss_teacher"} <= set(third) and "valid_loss_teacher" not in card["history"][1]
+    assert card["best_valid_loss"] == min(h["valid_loss_teacher"] for h in card["history"] if "valid_loss_teacher" in h)
     teacher_steps = [f["step"] for f in teacher.card["attention_snapshots"]["frames"]]
     steps = [f["step"] for f in card["attention_snapshots"]["frames"]]
     assert steps[:len(teacher_steps) - 1] == teacher_steps[:-1] and steps == sorted(steps)
