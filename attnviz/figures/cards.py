@@ -238,7 +238,8 @@ def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.
     if marks.empty:
         return _readable(lines.properties(title=title, height=320))
     rule = alt.Chart(marks).mark_rule(color="#777777", strokeDash=[2, 2]).encode(x="epoch:Q")
-    label = alt.Chart(marks).mark_text(align="right", baseline="top", dx=-4, dy=4, color="#444444", fontSize=12).encode(
+    label = alt.Chart(marks).mark_text(align="right", baseline="top", dx=-4, dy=4, color="#444444", fontSize=12,
+                                          lineBreak="\n").encode(
         x="epoch:Q", y=alt.value(0), text="label:N")
     return _readable(alt.layer(lines, rule, label).properties(title=title, height=320))
 
