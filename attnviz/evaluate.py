@@ -136,6 +136,8 @@ def add_evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alignments", default=str(DEFAULT_ALIGNMENTS))
     p.add_argument("--beam", type=int, default=5, help="beam width for the beam-search BLEU (1: skip)")
     p.add_argument("--limit", type=int, default=0, help="evaluate on the first N test sentences only")
+    p.add_argument("--split", choices=("test", "valid"), default="test",
+                   help="valid: score the validation sentences instead (to compare training runs; implies --no-write)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads; 1 suits one-sentence beam search, and two runs can share 2 cores")
     p.add_argument("--only", help="comma-separated scorers to evaluate (default: every bundle)")
@@ -152,7 +154,9 @@ def main(args: argparse.Namespace) -> int:
         paths = [p for p in paths if p.stem in args.only.split(",")]
     if not paths:
         raise SystemExit(f"no bundles to evaluate in {args.models}")
-    test = split_pairs(read_pairs(args.data, TrainConfig.max_len)).test
+    if args.split == "valid":
+        args.no_write = True  # the cards' metrics are the test's
+    test = getattr(split_pairs(read_pairs(args.data, TrainConfig.max_len)), args.split)
     refs = references_by_source(test)
     if args.limit:
         refs = dict(sorted(refs.items())[: args.limit])

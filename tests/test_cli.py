@@ -94,6 +94,11 @@ def test_train_resume_and_evaluate_on_a_fixture(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "dot" in r.stdout and "AER" in r.stdout
     assert "bleu_greedy" in load_bundle(tmp_path / "m" / "dot").card["metrics"]
+    tested = load_bundle(tmp_path / "m" / "dot").card["metrics"]
+    r = run("evaluate", "--models", str(tmp_path / "m"), "--data", str(data), "--beam", "1", "--split", "valid",
+            "--everyday", "")
+    assert r.returncode == 0, r.stderr
+    assert "dot" in r.stdout and load_bundle(tmp_path / "m" / "dot").card["metrics"] == tested  # the card keeps the test's
 
 
 def test_bench_prints_every_figure(tiny_models_dir):
