@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import DEFAULT_MODELS_DIR, load_bundle
+from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle
 from .config import TrainConfig
 from .data import Pair, read_pairs, split_pairs
 from .torchdecode import greedy_batch_ids
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 BATCH = 128  # sentences per batched greedy search; sorted by length, so little padding
 
 
-def teacher_tokens(bundle, sources: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+def teacher_tokens(bundle: Bundle, sources: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """The teacher's greedy French tokens for each source (tokens, as data.Pair.src_tokens)."""
     ids = [bundle.src_vocab.encode(s) for s in sources]
     out, _ = greedy_batch_ids(bundle, sources, ids)  # (B, max_len)
@@ -40,7 +40,7 @@ def teacher_tokens(bundle, sources: list[tuple[str, ...]]) -> list[tuple[str, ..
     return rows
 
 
-def distil(bundle, pairs: list[Pair]) -> dict[str, tuple[str, ...]]:
+def distil(bundle: Bundle, pairs: list[Pair]) -> dict[str, tuple[str, ...]]:
     """English sentence -> the teacher's French tokens, for every distinct sentence of `pairs`."""
     by_en = {p.en: p.src_tokens for p in pairs}
     order = sorted(by_en, key=lambda en: len(by_en[en]))

@@ -154,8 +154,7 @@ def main(args: argparse.Namespace) -> int:
         paths = [p for p in paths if p.stem in args.only.split(",")]
     if not paths:
         raise SystemExit(f"no bundles to evaluate in {args.models}")
-    if args.split == "valid":
-        args.no_write = True  # the cards' metrics are the test's
+    write = not args.no_write and args.split == "test"  # the cards' metrics are the test's
     test = getattr(split_pairs(read_pairs(args.data, TrainConfig.max_len)), args.split)
     refs = references_by_source(test)
     if args.limit:
@@ -167,7 +166,7 @@ def main(args: argparse.Namespace) -> int:
         bundle = load_bundle(path)
         head_lines = ""
         if is_transformer(bundle.cfg):
-            bundle = _with_chosen_head(bundle, gold, write=not args.no_write)
+            bundle = _with_chosen_head(bundle, gold, write=write)
             chosen = (bundle.cfg.attention_layer, bundle.cfg.attention_head)
             table = head_table(bundle, gold)
             head_lines = format_head_table(table, chosen)
@@ -181,7 +180,7 @@ def main(args: argparse.Namespace) -> int:
             metrics["everyday"] = evaluate_everyday(everyday, hyps["greedy"], hyps.get("beam"), bleu_chrf)
             outputs.update({f"{bundle.scorer} {mode}": h for mode, h in hyps.items()})
         rows.append((bundle.scorer, metrics))
-        if not args.no_write:
+        if write:
             card = read_card(path)
             card["metrics"] = metrics
             write_card(Path(path), card)
@@ -191,7 +190,7 @@ def main(args: argparse.Namespace) -> int:
         print(format_everyday_table([(name, m["everyday"]) for name, m in rows], args.beam))
         write_outputs(Path(args.outputs), everyday, outputs)
         print(f"everyday translations for a French reader: {args.outputs}")
-    if not args.no_write:  # the folder's table covers every card, also those evaluated by another run
+    if write:  # the folder's table covers every card, also those evaluated by another run
         cards = [(p.stem, read_card(p).get("metrics")) for p in bundle_paths(args.models)]
         daily = [(name, m["everyday"]) for name, m in cards if m and "everyday" in m]
         write_models_readme(Path(args.models), format_table([c for c in cards if c[1]], args.beam), len(refs),
@@ -224,8 +223,8 @@ def show_head_in_snapshots(snapshots: dict, layer: int, head: int) -> None:
 
 
 def format_training_table(cards: list[tuple[str, dict]]) -> str:
-    """How each bundle was trained, from its card: minutes, epochs, best validation loss (human
-    references), and what it learnt from (the human translations, or a teacher's: train --distilled)."""
+    """How each bundle was trained, from its card: minutes, epochs, the validation loss its weights were
+    chosen on, and what it learnt from (the human translations, or a teacher's: train --distilled)."""
     lines = [f"{'bundle':<12} {'minutes':>7} {'epochs':>6} {'best valid':>10}  targets",
              "-" * 64]
     for name, card in cards:

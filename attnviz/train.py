@@ -19,9 +19,9 @@ from tqdm import tqdm
 from .architectures import torch_model
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
 from .config import SCORER_NAMES, TrainConfig, default_config
-from .distill import distilled_pairs, read_distilled, teacher_name
 from .data import (Pair, batches, hide_shared_names, names_written_the_same, read_pairs, split_pairs,
                    write_numbers_as_digits)
+from .distill import distilled_pairs, read_distilled, teacher_name
 from .model import Seq2Seq
 from .snapshots import Recorder
 from .vocab import Vocab
@@ -88,9 +88,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
         names_written_the_same(train_pairs, cfg.copy_names_share, cfg.copy_names_max_seen))
     tgt_vocab = Vocab.build((p.tgt_tokens for p in train_pairs), cfg.tgt_min_freq, cfg.tgt_max_vocab)
     teacher = read_distilled(cfg.distilled) if cfg.distilled else {}
-    targets = distilled_pairs(train_pairs, teacher) if teacher else train_pairs
-    # what the best epoch is chosen on: the human translations, or the teacher's when the model learns from them
-    select_on = distilled_pairs(splits.valid, teacher) if teacher else splits.valid
+    targets, select_on = (distilled_pairs(train_pairs, teacher), distilled_pairs(splits.valid, teacher)) if teacher \
+        else (train_pairs, splits.valid)  # what it learns from, and what its best epoch is chosen on
     mcfg = default_config(scorer, len(src_vocab), len(tgt_vocab))
     model = torch_model(mcfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98) if cfg.warmup_steps else (0.9, 0.999))
