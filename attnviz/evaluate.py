@@ -191,11 +191,11 @@ def main(args: argparse.Namespace) -> int:
         write_outputs(Path(args.outputs), everyday, outputs)
         print(f"everyday translations for a French reader: {args.outputs}")
     if write:  # the folder's table covers every card, also those evaluated by another run
-        cards = [(p.stem, read_card(p).get("metrics")) for p in bundle_paths(args.models)]
+        every = [(p.stem, read_card(p)) for p in bundle_paths(args.models)]
+        cards = [(name, card.get("metrics")) for name, card in every]
         daily = [(name, m["everyday"]) for name, m in cards if m and "everyday" in m]
         write_models_readme(Path(args.models), format_table([c for c in cards if c[1]], args.beam), len(refs),
-                            format_everyday_table(daily, args.beam) if daily else "",
-                            format_training_table([(p.stem, read_card(p)) for p in bundle_paths(args.models)]))
+                            format_everyday_table(daily, args.beam) if daily else "", format_training_table(every))
     return 0
 
 

@@ -90,7 +90,8 @@ def test_train_resume_and_evaluate_on_a_fixture(tmp_path):
     card = load_bundle(tmp_path / "m" / "dot").card
     assert [h["epoch"] for h in card["history"]] == [1, 2]
     assert card["history"][1]["train_loss"] < card["history"][0]["train_loss"]
-    r = run("evaluate", "--models", str(tmp_path / "m"), "--data", str(data), "--beam", "2")
+    r = run("evaluate", "--models", str(tmp_path / "m"), "--data", str(data), "--beam", "2",
+            "--outputs", str(tmp_path / "everyday-outputs.tsv"))  # not the checkout's artifacts/
     assert r.returncode == 0, r.stderr
     assert "dot" in r.stdout and "AER" in r.stdout
     assert "bleu_greedy" in load_bundle(tmp_path / "m" / "dot").card["metrics"]
