@@ -164,7 +164,7 @@ def test_answer_buttons_show_their_whole_label(lesson_page, lang, width, height,
     page = lesson_page(f"&stage={n}&lang={lang}{extra}", width, height)
     wait_stage(page, n, lang)
     buttons = page.locator("[class*='st-key-lesson_scorers_'] button")
-    buttons.first.wait_for(timeout=TIMEOUT_MS)
+    buttons.nth(3).wait_for(timeout=TIMEOUT_MS)  # Streamlit draws the buttons one by one: wait for the fourth
     assert buttons.count() == 4
     assert page.evaluate(CUT_LABELS) == []
     widest = page.evaluate("() => document.documentElement.scrollWidth")
