@@ -1,7 +1,9 @@
 """Sequence-level knowledge distillation (Kim & Rush 2016): python -m attnviz distill --teacher dot.
 
-A teacher bundle translates every English sentence of the training and validation splits, greedily,
-and the file it writes (English TAB the teacher's French tokens, `<unk>` kept where the teacher wrote
+A teacher translates every English sentence of the training and validation splits, greedily: one
+bundle, or several with the same vocabularies as an ensemble (`--teacher dot,general,concat`: each
+word the one with the best mean log-probability, torchdecode.greedy_batch_ids), which translates
+better than any of its members and so teaches more. The file it writes (English TAB the teacher's French tokens, `<unk>` kept where the teacher wrote
 it) can replace the French side of each pair for a student: `train --distilled FILE`. One translation
 per English sentence is easier to learn than Tatoeba's several, so a student short of training time
 (the Transformer on two CPU cores) learns more per minute. The student keeps its best epoch by its
@@ -15,13 +17,14 @@ import argparse
 import logging
 import time
 from pathlib import Path
+from typing import Sequence
 
 import torch
 
 from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle
 from .config import TrainConfig
 from .data import Pair, read_pairs, split_pairs
-from .torchdecode import greedy_batch_ids
+from .torchdecode import greedy_batch_ids, same_vocabularies
 from .vocab import EOS_ID, PAD_ID
 
 log = logging.getLogger(__name__)
@@ -29,10 +32,12 @@ log = logging.getLogger(__name__)
 BATCH = 128  # sentences per batched greedy search; sorted by length, so little padding
 
 
-def teacher_tokens(bundle: Bundle, sources: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """The teacher's greedy French tokens for each source (tokens, as data.Pair.src_tokens)."""
+def teacher_tokens(bundle: Bundle, sources: list[tuple[str, ...]], ensemble: Sequence[Bundle] = ()
+                   ) -> list[tuple[str, ...]]:
+    """The teacher's greedy French tokens for each source (tokens, as data.Pair.src_tokens); with
+    `ensemble`, the teacher is `bundle` and those bundles together."""
     ids = [bundle.src_vocab.encode(s) for s in sources]
-    out, _ = greedy_batch_ids(bundle, sources, ids)  # (B, max_len)
+    out, _ = greedy_batch_ids(bundle, sources, ids, ensemble=ensemble)  # (B, max_len)
     rows = []
     for row in out.tolist():
         kept = [i for i in row if i not in (PAD_ID, EOS_ID)]
@@ -40,14 +45,16 @@ def teacher_tokens(bundle: Bundle, sources: list[tuple[str, ...]]) -> list[tuple
     return rows
 
 
-def distil(bundle: Bundle, pairs: list[Pair]) -> dict[str, tuple[str, ...]]:
+def distil(bundle: Bundle, pairs: list[Pair], ensemble: Sequence[Bundle] = ()) -> dict[str, tuple[str, ...]]:
     """English sentence -> the teacher's French tokens, for every distinct sentence of `pairs`."""
+    if ensemble and not same_vocabularies([bundle, *ensemble]):
+        raise ValueError("an ensemble's bundles must share their vocabularies (train them from the same data)")
     by_en = {p.en: p.src_tokens for p in pairs}
     order = sorted(by_en, key=lambda en: len(by_en[en]))
     result, started = {}, time.monotonic()
     for start in range(0, len(order), BATCH):
         chunk = order[start:start + BATCH]
-        for en, fr in zip(chunk, teacher_tokens(bundle, [by_en[en] for en in chunk])):
+        for en, fr in zip(chunk, teacher_tokens(bundle, [by_en[en] for en in chunk], ensemble)):
             result[en] = fr
         if start // BATCH % 50 == 0:
             log.info("%d / %d sentences (%.0f s)", start + len(chunk), len(order), time.monotonic() - started)
@@ -89,19 +96,23 @@ def distilled_pairs(pairs: list[Pair], teacher: dict[str, tuple[str, ...]]) -> l
 
 
 def add_distill_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--teacher", default="dot", help="bundle name in --models-dir (default: dot)")
+    p.add_argument("--teacher", default="dot",
+                   help="bundle name in --models-dir, or several joined by commas for an ensemble (default: dot)")
     p.add_argument("--models-dir", default=str(DEFAULT_MODELS_DIR))
     p.add_argument("--data", default=TrainConfig.data)
-    p.add_argument("--out", default="runs/distilled-dot.tsv")
+    p.add_argument("--out", default="", help="default: runs/distilled-<teacher>.tsv")
     p.add_argument("--threads", type=int, default=0)
 
 
 def main(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
-    bundle = load_bundle(Path(args.models_dir) / f"{args.teacher}.json")
+    names = [n.strip() for n in args.teacher.split(",") if n.strip()]
+    bundle, *ensemble = [load_bundle(Path(args.models_dir) / f"{name}.json") for name in names]
     splits = split_pairs(read_pairs(args.data, TrainConfig.max_len))
-    teacher = distil(bundle, splits.train + splits.valid)  # the student is validated on the teacher's words too
-    write_distilled(Path(args.out), teacher, args.teacher)
-    log.info("wrote %d teacher translations to %s", len(teacher), args.out)
+    teacher = distil(bundle, splits.train + splits.valid, ensemble)  # the student is validated on its words too
+    name = "+".join(names)
+    out = Path(args.out or f"runs/distilled-{name}.tsv")
+    write_distilled(out, teacher, name)
+    log.info("wrote %d teacher translations to %s", len(teacher), out)
     return 0

@@ -232,7 +232,8 @@ def format_training_table(cards: list[tuple[str, dict]]) -> str:
         distilled = card.get("distilled")
         targets = "human"
         if distilled:
-            teacher = f"{distilled['teacher'] or 'a teacher'}'s translations (distilled)"
+            who = distilled["teacher"] or "a teacher"
+            teacher = f"{'the ensemble ' if '+' in who else ''}{who}'s translations (distilled)"
             first = distilled["from_epoch"]
             targets = teacher if first == 1 else f"human for epochs 1-{first - 1}, then {teacher}"
         loss = card.get("best_valid_loss")

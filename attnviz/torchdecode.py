@@ -212,19 +212,28 @@ def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None =
 
 @torch.inference_mode()
 def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]],
-                     max_len: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                     max_len: int | None = None, ensemble: Sequence[Bundle] = ()) -> tuple[torch.Tensor, torch.Tensor]:
     """greedy_batch before words: out (B, max_len) ids, PAD after <eos>; copies (B, max_len) the source
-    position attention looked at most on each step (the word a <unk> copies), -1 without attention."""
+    position attention looked at most on each step (the word a <unk> copies), -1 without attention.
+
+    `ensemble`: more bundles with the same vocabularies; then each step writes the word whose
+    log-probability, averaged over `bundle` and them, is best (`_ensemble_best`): a teacher for distill.py.
+    """
     width = max(len(i) for i in ids)
     src = torch.tensor([list(i) + [PAD_ID] * (width - len(i)) for i in ids])  # (B, S)
-    enc = bundle.model.encoder(src, torch.tensor([len(i) for i in ids]))
+    members = [bundle, *ensemble]
+    encs = [m.model.encoder(src, torch.tensor([len(i) for i in ids])) for m in members]
     limits = torch.tensor([max_len or default_max_len(len(i)) for i in ids])  # (B,) as trace_translation
-    y, h = torch.full((len(ids), 1), BOS_ID), enc.dec_h0  # (B, 1), (1, B, H)
+    y, hs = torch.full((len(ids), 1), BOS_ID), [enc.dec_h0 for enc in encs]  # (B, 1), each (1, B, H)
     out = torch.full((len(ids), int(limits.max())), PAD_ID)  # (B, max_len)
     done = torch.zeros(len(ids), dtype=torch.bool)
     copies = torch.full(out.shape, -1)  # (B, max_len)
     for t in range(out.size(1)):
-        nxt, h, weights = _step_best(bundle, y, h, enc, None, tokens, ids)  # (B,), _, (B, S)
+        if ensemble:
+            nxt, hs, weights = _ensemble_best(members, y, hs, encs, tokens, ids)
+        else:
+            nxt, h, weights = _step_best(bundle, y, hs[0], encs[0], None, tokens, ids)  # (B,), _, (B, S)
+            hs = [h]
         out[:, t] = torch.where(done, PAD_ID, nxt)
         if weights is not None:
             copies[:, t] = weights.argmax(-1)
@@ -233,6 +242,30 @@ def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Seque
             break
         y = nxt.unsqueeze(1)
     return out, copies
+
+
+def _ensemble_best(members: Sequence[Bundle], y: torch.Tensor, hs: list, encs: list[Encoded],
+                   tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]]) -> tuple:
+    """One greedy step of an ensemble: y (N, 1) -> next ids (N,), each member's new state, the first
+    member's weights (N, S). The best word by the members' mean log-probability; <unk> only where the
+    first member's attention can copy it (as _step_best), never a word the page never writes."""
+    log_probs, states, weights = [], [], None
+    for member, h, enc in zip(members, hs, encs):
+        dec = member.model.decoder(y, h, enc, None)
+        log_probs.append(member.model.decoder.log_probs(dec.att_h)[:, -1])  # (N, V)
+        states.append(dec.last_h)
+        weights = dec.weights[:, -1] if weights is None and dec.weights is not None else weights
+    mean = torch.stack(log_probs).mean(0)  # (N, V)
+    mean[:, list(_NEVER_WRITTEN)] = float("-inf")
+    mean[~_copy_ok(weights, tokens, ids), UNK_ID] = float("-inf")
+    return mean.argmax(-1), states, weights
+
+
+def same_vocabularies(bundles: Sequence[Bundle]) -> bool:
+    """True when every bundle reads and writes the same words with the same ids (an ensemble can average them)."""
+    first = bundles[0]
+    return all(b.src_vocab.tokens == first.src_vocab.tokens and b.tgt_vocab.tokens == first.tgt_vocab.tokens
+               for b in bundles[1:])
 
 
 def _batch_words(bundle: Bundle, row: torch.Tensor, copies: torch.Tensor, src_tokens: Sequence[str]) -> list[str]:

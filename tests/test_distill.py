@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import torch
 
 from attnviz.checkpoint import load_bundle
 from attnviz.config import TrainConfig
 from attnviz.data import read_pairs, split_pairs
 from attnviz.distill import distil, distilled_pairs, read_distilled, teacher_name, write_distilled
 from attnviz.trace import trace_translation
+from attnviz.torchdecode import greedy_batch_ids, same_vocabularies
 from attnviz.train import train
-from attnviz.vocab import EOS, UNK
+from attnviz.vocab import BOS_ID, EOS, PAD_ID, UNK, UNK_ID
 from tiny_models import TINY_PAIRS
 
 CFG = TrainConfig(data=str(TINY_PAIRS), src_min_freq=1, tgt_min_freq=1, batch_tokens=60, epochs=2,
@@ -89,3 +91,48 @@ def test_the_models_readme_says_what_each_bundle_learnt_from():
     assert lines[2].split() == ["dot", "1", "1", "2.5", "human"]
     assert lines[3].split()[:4] == ["transformer", "3", "3", "2.0"]
     assert lines[3].endswith("human for epochs 1-2, then dot's translations (distilled)")
+    ensemble = dict(continued, distilled={"teacher": "dot+general", "from_epoch": 3})
+    assert format_training_table([("dot", ensemble)]).endswith("the ensemble dot+general's translations (distilled)")
+
+
+def _mean_log_probs(members, src_ids: list[int], written: list[int]) -> torch.Tensor:
+    """Each member's next-word log-probabilities along `written` (teacher forcing), averaged: (T, V)."""
+    src = torch.tensor([src_ids])  # (1, S)
+    tgt_in = torch.tensor([[BOS_ID] + written[:-1]])  # (1, T)
+    rows = []
+    with torch.inference_mode():
+        for member in members:
+            enc = member.model.encoder(src, torch.tensor([src.size(1)]))
+            dec = member.model.decoder(tgt_in, enc.dec_h0, enc, None)
+            rows.append(member.model.decoder.log_probs(dec.att_h)[0])  # (T, V)
+    return torch.stack(rows).mean(0)
+
+
+ENSEMBLE_SOURCES = [("the", "white", "car", "."), ("i", "like", "the", "red", "cat", "."), ("paris", "is", "big", ".")]
+
+
+def test_an_ensemble_writes_at_each_step_the_word_its_members_find_best_on_average(tiny_models_dir):
+    dot, general = (load_bundle(tiny_models_dir / f"{name}.json") for name in ("dot", "general"))
+    ids = [dot.src_vocab.encode(s) for s in ENSEMBLE_SOURCES]
+    out, _ = greedy_batch_ids(dot, ENSEMBLE_SOURCES, ids, ensemble=[general])  # (B, max_len)
+    for src_ids, row in zip(ids, out.tolist()):
+        written = [i for i in row if i != PAD_ID]
+        mean = _mean_log_probs([dot, general], src_ids, written)  # (T, V)
+        mean[:, [PAD_ID, BOS_ID, UNK_ID]] = float("-inf")  # never written; <unk> only where copied
+        for t, word in enumerate(written):
+            assert word == UNK_ID or word == int(mean[t].argmax())
+
+
+def test_an_ensemble_of_a_bundle_with_itself_translates_as_the_bundle_alone(tiny_models_dir):
+    dot = load_bundle(tiny_models_dir / "dot.json")
+    ids = [dot.src_vocab.encode(s) for s in ENSEMBLE_SOURCES]
+    alone, _ = greedy_batch_ids(dot, ENSEMBLE_SOURCES, ids)
+    twice, _ = greedy_batch_ids(dot, ENSEMBLE_SOURCES, ids, ensemble=[dot])
+    assert torch.equal(alone, twice)
+
+
+def test_an_ensemble_needs_one_vocabulary(teacher, train_pairs, tiny_models_dir):
+    other = load_bundle(tiny_models_dir / "general.json")  # built from the whole fixture, not its training split
+    assert not same_vocabularies([teacher, other]) and same_vocabularies([teacher, teacher])
+    with pytest.raises(ValueError, match="share their vocabularies"):
+        distil(teacher, train_pairs, ensemble=[other])
