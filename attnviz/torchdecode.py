@@ -199,14 +199,16 @@ def forced_heads(bundle: Bundle, sentence: str, target: str) -> np.ndarray | Non
 
 
 @torch.inference_mode()
-def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None = None) -> list[str]:
+def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None = None,
+                 ensemble: Sequence[Bundle] = ()) -> list[str]:
     """Greedy translations of many sentences at once (padded batch); same words as trace_translation.
 
     Each sentence must satisfy source_ids(); the batch shares one step loop until all emit <eos>.
+    `ensemble`: more bundles to average with (greedy_batch_ids); a <unk> copies `bundle`'s attention.
     """
     sources = [source_ids(bundle, s) for s in sentences]
     tokens = [t for t, _ in sources]
-    out, copies = greedy_batch_ids(bundle, tokens, [i for _, i in sources], max_len)
+    out, copies = greedy_batch_ids(bundle, tokens, [i for _, i in sources], max_len, ensemble)
     return [detokenize_fr(_batch_words(bundle, row, pos, tok)) for row, pos, tok in zip(out, copies, tokens)]
 
 
