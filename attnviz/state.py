@@ -110,6 +110,8 @@ def parse_query(params: Mapping[str, object], models: Sequence[str], default: Se
             number = _int(p[name])
             if number is not None and number >= 1:
                 values[name] = number  # the view clamps it to the translation's (lesson's) length
+            elif name in ("layer", "head"):  # 0 is "the model's own head", not a number to show a reader
+                notes.append(("notes.bad_head_param", {"name": name, "value": p[name][:40]}))
             else:
                 bad(name, getattr(default, name))
     if "present" in p:
@@ -143,7 +145,8 @@ def pick_head(trace: "Trace", layer: int, head: int) -> tuple["Trace", Note | No
     want_layer, want_head = layer or trace.heads.layer + 1, head or trace.heads.head + 1
     if 1 <= want_layer <= layers and 1 <= want_head <= heads:
         return trace.for_head(want_layer - 1, want_head - 1), None
-    return trace, ("notes.bad_head", {"layer": want_layer, "head": want_head, "layers": layers, "heads": heads,
+    asked = "bad_head" if layer and head else "bad_layer" if layer else "bad_head_only"  # what the link named
+    return trace, (f"notes.{asked}", {"layer": want_layer, "head": want_head, "layers": layers, "heads": heads,
                                       "shown_layer": trace.heads.layer + 1, "shown_head": trace.heads.head + 1})
 
 
@@ -166,6 +169,15 @@ def clamp_step(step: int, steps: int) -> tuple[int, Note | None]:
     if step <= steps:
         return max(step, 1), None
     return steps, ("notes.step_clamped", {"step": step, "last": steps})
+
+
+def stage_note(asked, shown: int) -> Note | None:
+    """A link's stage past the lesson's end (the lesson shows its last, `shown`): a note that says so."""
+    try:
+        number = int(asked)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return ("notes.stage_clamped", {"stage": number, "last": shown}) if number > shown else None
 
 
 def share_url(base: str, query: Mapping[str, str]) -> str:

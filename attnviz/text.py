@@ -22,7 +22,7 @@ _LOOKALIKES = str.maketrans({
     "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"',
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
     "\u2013": "-", "\u2014": "-", "\u2026": "...",
-})
+} | {c: None for c in range(0xFE00, 0xFE10)})  # variation selectors ("❤️" = ❤ + U+FE0F): no token of their own
 
 # A number, a word (letters/digits joined by ' or -), an ellipsis, or any other single symbol.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['\-]\w+)*'?|\.\.\.|[^\w\s]")

@@ -233,6 +233,8 @@ def source_ids(bundle: Bundle, sentence: str) -> tuple[list[str], list[int]]:
     tokens = list(_tokens_en(sentence))
     if not tokens:
         raise InputError("no_english_word", "there is no English word in the input")
+    if not any(c.isalnum() for tok in tokens for c in tok):  # "?!..." would come out as made-up French
+        raise InputError("only_punctuation", "the input has punctuation but no word")
     if len(tokens) > MAX_SOURCE_TOKENS:
         raise InputError("too_many_words", f"the input has {len(tokens)} words; the limit is {MAX_SOURCE_TOKENS}",
                          words=len(tokens), limit=MAX_SOURCE_TOKENS)

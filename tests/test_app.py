@@ -377,6 +377,13 @@ def test_core_refusals_are_said_in_korean(link, text, key):
     assert KO(key) in [i.value for i in at.info]
 
 
+@pytest.mark.parametrize("lang, say", [("en", EN), ("ko", KO)])
+def test_punctuation_alone_is_refused_with_a_message_not_made_up_french(link, lang, say):
+    at = link(lang=lang, sentence="?!... ,,,")
+    assert say("refusals.only_punctuation") in [w.value for w in at.warning]
+    assert not charts(at)  # no heatmap of a translation of nothing
+
+
 def test_hiding_every_word_is_said_in_the_readers_language(link):
     at = link(lang="ko", sentence="I am cold.", hide="1,2,3,4")
     assert KO("refusals.block_everything") in [w.value for w in at.warning]

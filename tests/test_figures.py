@@ -82,6 +82,16 @@ def test_heatmap_labels_axes_with_the_tokens_and_fixes_the_colour_scale():
         assert part in hm.hovertemplate
 
 
+def test_a_compact_heatmap_gives_its_height_to_the_cells():
+    tr = hand_trace()
+    full, compact = (figures.attention_heatmap(tr, height=200, compact=c) for c in (False, True))
+    assert compact["data"][0]["showscale"] is False and "showscale" not in full["data"][0]
+    assert compact["layout"]["xaxis"]["title"]["text"] == "" == compact["layout"]["yaxis"]["title"]["text"]
+    plot = lambda spec: spec["layout"]["height"] - spec["layout"]["margin"]["t"] - spec["layout"]["margin"]["b"]  # noqa: E731
+    assert plot(compact) > plot(full) and compact["layout"]["margin"]["r"] < full["layout"]["margin"]["r"]
+    np.testing.assert_allclose(np.asarray(compact["data"][0]["z"], dtype=float), tr.weights)  # the same numbers
+
+
 def test_heatmap_keeps_repeated_words_in_separate_columns():
     tr = hand_trace(src=("the", "cat", "saw", "the", "dog"))
     fig = valid(figures.attention_heatmap(tr))

@@ -189,10 +189,26 @@ def test_picking_a_head_writes_it_in_the_link(tiny_models_dir, monkeypatch, trac
 def test_a_head_the_model_lacks_falls_back_with_a_note(tiny_models_dir, monkeypatch, trace, lang):
     at = start(tiny_models_dir, monkeypatch, model="transformer", sentence=SENTENCE, head="9", lang=lang)
     m = messages(lang)
-    note = m("notes.bad_head", layer=2, head=9, layers=2, heads=2, shown_layer=2, shown_head=2)
-    assert note in [w.value for w in at.warning]
+    note = m("notes.bad_head_only", layer=2, head=9, layers=2, heads=2, shown_layer=2, shown_head=2)
+    assert note in [w.value for w in at.warning]  # names the head the link asked for, no layer it did not
     np.testing.assert_allclose(heatmap_z(at), trace.weights, atol=1e-12)  # the model's own head
     assert at.selectbox(key="heads_pick_translate").value == (0, 0)
+    assert query(at, "head") is None and at.session_state["head"] == 0  # the link no longer carries it
+
+
+@pytest.mark.parametrize("params, key", [({"layer": "99"}, "notes.bad_layer"), ({"layer": "9", "head": "9"}, "notes.bad_head")])
+def test_a_layer_the_model_lacks_is_named_and_dropped_from_the_link(tiny_models_dir, monkeypatch, trace, params, key):
+    at = start(tiny_models_dir, monkeypatch, model="transformer", sentence=SENTENCE, **params)
+    layer, head = int(params["layer"]), int(params.get("head", 2))
+    assert EN(key, layer=layer, head=head, layers=2, heads=2, shown_layer=2, shown_head=2) in [w.value for w in at.warning]
+    assert query(at, "layer") is None and query(at, "head") is None
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "x"])
+def test_a_head_that_is_no_number_says_so_without_jargon(tiny_models_dir, monkeypatch, value):
+    at = start(tiny_models_dir, monkeypatch, model="transformer", sentence=SENTENCE, head=value)
+    assert EN("notes.bad_head_param", name="head", value=value) in [w.value for w in at.warning]
+    assert "showing 0" not in " ".join(w.value for w in at.warning)
 
 
 @pytest.mark.parametrize("mode", [{}, {"present": "1"}], ids=["page", "presenter"])

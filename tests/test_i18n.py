@@ -108,7 +108,7 @@ def _refusals(tiny_bundle):
     from attnviz.trace import MAX_INPUT_CHARS, MAX_TARGET_TOKENS, InputError, trace_translation
 
     long_fr = "mot " * (MAX_TARGET_TOKENS + 1)
-    calls = [dict(sentence=""), dict(sentence="a " * 60), dict(sentence="x" * (MAX_INPUT_CHARS + 1)),
+    calls = [dict(sentence=""), dict(sentence="?! ..."), dict(sentence="a " * 60), dict(sentence="x" * (MAX_INPUT_CHARS + 1)),
              dict(target="  "), dict(target=long_fr), dict(target="x" * (MAX_INPUT_CHARS + 1)),
              dict(prefix=long_fr), dict(prefix="x" * (MAX_INPUT_CHARS + 1)),
              dict(blocked=[0, 1, 2]), dict(blocked=[7]), dict(beam=2, hypothesis=9)]

@@ -1,6 +1,7 @@
 """The decoding lab's pure parts: gold links and AER for one sentence, and the lab's figures."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +135,16 @@ def test_titled_puts_sentence_translation_and_model_on_the_figure(dot):
     spec = figures.titled(figures.attention_heatmap(trace), "“She <b>” → “Elle” · model: dot")
     assert "She &lt;b&gt;" in spec["layout"]["title"]["text"] and "model: dot" in spec["layout"]["title"]["text"]
     assert spec["layout"]["height"] > figures.attention_heatmap(trace)["layout"]["height"]
+
+
+def test_a_long_title_wraps_and_is_cut_so_it_never_runs_off_the_figure(dot):
+    trace = trace_translation(dot, "She reads a red book.")
+    sentence = " ".join(["the big dog runs to the old house near the river"] * 6)
+    text = figures.titled(figures.attention_heatmap(trace), f"“{sentence}” → “Elle lit.” · model: dot")["layout"]["title"]["text"]
+    lines = [re.sub("<[^>]+>", "", line) for line in text.split("<br>")]
+    assert len(lines) == 4 and all(len(line) <= figures.TITLE_LINE_CHARS for line in lines)
+    assert lines[1].endswith("…") and lines[2:] == ["→ “Elle lit.”", "model: dot"]
+    assert figures.wrapped("a b", 80) == ["a b"] and figures.wrapped("", 80) == [""]
 
 
 # ---------------------------------------------------------------- the page (AppTest, tiny models)

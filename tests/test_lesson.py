@@ -281,6 +281,7 @@ def option_buttons(at: AppTest, stage: str) -> list:
 
 def test_back_and_next_walk_through_all_nine_stages(app):
     assert progress(app).startswith("Stage 1 of 9")
+    assert any(c.value.startswith("9 short stages") for c in app.caption)  # the intro counts the same stages
     assert app.button(key="lesson_prev").disabled and not app.button(key="lesson_next").disabled
     assert "none yet" in tally_text(app)
     for n in range(2, 10):
@@ -512,6 +513,17 @@ def test_a_link_with_junk_answers_opens_with_a_note(tiny_models_dir, monkeypatch
     assert option_buttons(at, "look")  # the junk guess was not taken as one: the question is asked
     at.run()
     assert "answers" not in at.query_params  # and the link no longer carries it
+
+
+def test_a_stage_past_the_end_opens_the_last_stage_with_a_note(tiny_models_dir, monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(view="lesson", stage="77")
+    at.run()
+    assert not at.exception and progress(at).startswith(f"Stage {N} of {N} ")
+    assert catalogue("en")["notes.stage_clamped"].format(stage=77, last=N) in [w.value for w in at.warning]
+    at.run()
+    assert at.query_params["stage"] == str(N) and not at.warning  # said once; the link now names the last stage
 
 
 def test_back_and_forward_move_between_stages_and_views(app):

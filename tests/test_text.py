@@ -19,6 +19,10 @@ def test_lookalike_apostrophes_spaces_and_control_characters_are_normalised():
     assert normalize("a\x00b\u200bc\n d") == "a b c d"
 
 
+def test_an_emoji_variation_selector_is_no_word_of_its_own():
+    assert tokenize_en("I \u2764\ufe0f my dog") == ["I", "\u2764", "my", "dog"]  # "❤️" is one symbol, not two
+
+
 def test_detokenize_reads_like_french():
     assert detokenize_fr(["je", "suis", "froid", "."]) == "Je suis froid."
     assert detokenize_fr(["qu'", "est", "-ce", "que", "c'", "est", "?"]) == "Qu'est-ce que c'est ?"

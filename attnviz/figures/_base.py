@@ -3,6 +3,7 @@ plotly / standalone HTML."""
 from __future__ import annotations
 
 import html
+import textwrap
 import unicodedata
 
 from plotly.colors import diverging, sequential
@@ -75,7 +76,8 @@ def _widest(labels: list[str], size: float) -> float:
 
 
 def _title(text: str, size: float) -> dict:
-    return dict(text=text, x=0, xanchor="left", font=dict(size=size, color=INK))
+    """A figure title from the figure's left edge (not the plot's: a narrow column keeps more of it)."""
+    return dict(text=text, x=0, xref="container", xanchor="left", pad=dict(l=4), font=dict(size=size, color=INK))
 
 
 
@@ -94,22 +96,40 @@ def figure_html(fig) -> str:
 
 
 
+TITLE_LINE_CHARS = 80  # a title line wraps after this many characters (57 with presenter fonts)
+TITLE_LINE_WRAPS = 2  # and is cut with "…" after this many lines: a long sentence never runs off the figure
+
+
+def wrapped(line: str, width: int, most: int = TITLE_LINE_WRAPS) -> list[str]:
+    """`line` broken at spaces into lines of at most `width` characters (a longer word on its own),
+    at most `most` of them, the last ending in "…" when words were left out."""
+    lines = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
+    return lines
+
+
 def titled(spec: dict, title: str, big: bool = False) -> dict:
-    """A spec with `title` (plain text; split into lines at " · " and at the first " → ") at the top, and the
-    figure made taller by the room it takes, so exported images say what they show. A new spec."""
+    """A spec with `title` (plain text; split into lines at " · " and at the first " → ", long lines
+    wrapped) at the top, and the figure made taller by the room it takes, so exported images say what
+    they show. A new spec."""
     size = 14 * (BIG if big else 1)
-    lines = html.escape(title, quote=False).split(" · ")
-    if " → " in lines[0]:  # the translation on a line of its own: the title fits a phone's width better
-        lines[:1] = lines[0].split(" → ", 1)
-        lines[1] = "→ " + lines[1]
-    text = "<br>".join([f"<b>{lines[0]}</b>", *[f"<span style='font-size:{size * 0.9:.0f}px'>{x}</span>"
-                                                  for x in lines[1:]]])
+    parts = title.split(" · ")
+    if " → " in parts[0]:  # the translation on a line of its own: the title fits a phone's width better
+        parts[:1] = parts[0].split(" → ", 1)
+        parts[1] = "→ " + parts[1]
+    width = int(TITLE_LINE_CHARS / (BIG if big else 1))
+    first, *rest = [[html.escape(x, quote=False) for x in wrapped(part, width)] for part in parts]
+    lines = [f"<b>{x}</b>" for x in first] + [f"<span style='font-size:{size * 0.9:.0f}px'>{x}</span>"
+                                              for part in rest for x in part]
+    text = "<br>".join(lines)
     room = int(size * 1.5 * len(lines) + 12)
     layout = dict(spec["layout"])
     margin = dict(layout.get("margin") or {})
     margin["t"] = int(margin.get("t", 40)) + room
     height = int(layout.get("height") or 450) + room
     layout.update(margin=margin, height=height,
-                  title=dict(text=text, x=0, xref="paper", xanchor="left", y=1 - 12 / height, yref="container",
-                             yanchor="top", font=dict(size=size, color=INK)))
+                  title=dict(text=text, x=0, xref="container", xanchor="left", pad=dict(l=8), y=1 - 12 / height,
+                             yref="container", yanchor="top", font=dict(size=size, color=INK)))
     return dict(spec, layout=layout)

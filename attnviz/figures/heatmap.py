@@ -12,7 +12,7 @@ from ..i18n import Messages
 from ..trace import Trace
 from ..vocab import UNK
 from ._base import (BIG, COPY_INK, FITTED, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
-                    _has_attention, _safe, _title, _widest, src_labels, text_px, tgt_labels)
+                    _has_attention, _safe, _title, _widest, src_labels, text_px, tgt_labels, wrapped)
 
 # ---------------------------------------------------------------- attention heatmap
 
@@ -78,7 +78,7 @@ def _colorbar_room(title: str, size: float) -> int:
 
 def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None = None, *,
                       m: Messages | None = None, big: bool = False, cell_text: bool = True,
-                      height: int | None = None) -> dict:
+                      height: int | None = None, compact: bool = False) -> dict:
     """Softmax weights as a heatmap: rows French output words (first on top), columns English words.
 
     Args:
@@ -89,6 +89,8 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
         big: presenter mode: larger fonts and rows.
         cell_text: write the weights in the cells when they are big enough (hover always gives them).
         height: fixed height in pixels (None: from the number of rows).
+        compact: no axis titles and no colour bar, so a short panel's height goes to its cells (presenter
+            mode's Compare, where the panels sit side by side on one shared scale).
     Returns:
         A Plotly figure spec with one heatmap trace, colour scale fixed to [0, 1]; hover shows both
         words, the weight and the raw score.
@@ -122,17 +124,21 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
         heat.update(texttemplate="%{z:.2f}", textfont=dict(size=size * (1.0 if big else 0.9)))
     if upto is not None:
         tgt = [w if t <= upto else "" for t, w in enumerate(tgt)]  # future words are not known yet
+    if compact:
+        heat["showscale"] = False
     tilt, room = x_label_tilt(src, size)
-    top = room + size * 1.6 + 12 + (size * 1.8 if title else 0)
-    left = _widest(tgt, size) + size * 2.2 + 22  # tick labels, tick marks and the axis title beside them
+    axis_title = 0 if compact else 1  # room for the axis titles, in lines
+    top = room + axis_title * size * 1.6 + 12 + (size * 1.8 if title else 0)
+    left = _widest(tgt, size) + axis_title * size * 2.2 + 22  # tick labels, tick marks and the axis title beside them
     layout = dict(
         height=height or _heatmap_height(shape[0], big), font=dict(FONT, size=size), plot_bgcolor="#eeeeee",
         paper_bgcolor="#ffffff",
-        margin=dict(l=int(left), r=_colorbar_room(m("figures.weight"), size), t=int(top), b=10, autoexpand=False),
-        xaxis=dict(title=dict(text=m("figures.heat_x"), standoff=6), side="top", tickmode="array",
+        margin=dict(l=int(left), r=12 if compact else _colorbar_room(m("figures.weight"), size), t=int(top), b=10,
+                    autoexpand=False),
+        xaxis=dict(title=dict(text="" if compact else m("figures.heat_x"), standoff=6), side="top", tickmode="array",
                    tickvals=list(range(shape[1])), ticktext=src, showgrid=False,
                    **tilt, zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
-        yaxis=dict(title=dict(text=m("figures.heat_y"), standoff=6), tickmode="array",
+        yaxis=dict(title=dict(text="" if compact else m("figures.heat_y"), standoff=6), tickmode="array",
                    tickvals=list(range(shape[0])), ticktext=tgt, autorange="reversed", showgrid=False,
                    zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
         title=_title(html.escape(title), size * 1.1) if title else None,
@@ -169,6 +175,9 @@ def weighted_states(trace: Trace, t: int) -> np.ndarray:
     return trace.weights[t][:, None] * trace.enc_out  # (S, 1) * (S, H) -> (S, H)
 
 
+STATES_TITLE_CHARS = 36  # a hidden-state figure's title wraps here: it fits a 300-pixel column (1280x720)
+
+
 def _states_heatmap(rows: np.ndarray, labels: list[str], title: str, zmax: float, m: Messages,
                     big: bool = False, height: int | None = None) -> dict:
     """A (R, H) block of hidden-state numbers as a heatmap, one labelled row each."""
@@ -181,10 +190,12 @@ def _states_heatmap(rows: np.ndarray, labels: list[str], title: str, zmax: float
         colorbar=dict(title=dict(text=m("figures.value")), thickness=12, tickfont=dict(size=size * 0.9)),
         hovertemplate="%{customdata}<br>" + m("figures.number_of", dims=dims) + ": %{z:.3f}<extra></extra>",
     )
+    lines = wrapped(title, STATES_TITLE_CHARS, most=3)  # these sit in narrow columns beside the text
+    extra = int((len(lines) - 1) * size * 1.4)  # room for the title's second line
     layout = dict(
-        title=_title(title, size * 1.15), font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
-        height=height or int(np.clip(110 + 22 * r, 200, 760)),
-        margin=dict(l=int(_widest(labels, size) + 14), r=80, t=int(size * 3.2), b=int(size * 3.4),
+        title=_title("<br>".join(lines), size * 1.15), font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
+        height=(height or int(np.clip(110 + 22 * r, 200, 760))) + extra,
+        margin=dict(l=int(_widest(labels, size) + 14), r=80, t=int(size * 3.2) + extra, b=int(size * 3.4),
                     autoexpand=False),
         yaxis=dict(tickmode="array", tickvals=list(range(r)), ticktext=labels, autorange="reversed",
                    zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),

@@ -16,18 +16,25 @@ PANEL_CHROME = 135  # presenter mode: a panel's border, model name, translation 
 
 
 def columns(s: Settings, models: int) -> int:
-    """Panels per row: two; three in presenter mode on a short window (1280x720) from five models on,
-    where three rows of two would not fit one screen."""
-    return 3 if s.present and models > 4 and viewport.size()[1] < 900 else 2
+    """Panels per row: two; three in presenter mode from five models on, where three rows of two
+    would leave each heatmap too short to read on one screen (187 px at 1920x1080)."""
+    return 3 if s.present and models > 4 else 2
 
 
-def panel_height(s: Settings, models: int) -> int | None:
+PANEL_ROW_PX = 17  # presenter mode: never less than this per French word, even if the panels then scroll
+PANEL_LABELS_PX = 70  # presenter mode: room for a compact heatmap's English words above its cells
+
+
+def panel_height(s: Settings, models: int, words: int) -> int | None:
     """Presenter mode: each heatmap as tall as lets every row of panels fit the window (two rows: 349 px at
-    1920x1080, 169 px at 1280x720); elsewhere None (from the number of French words)."""
+    1920x1080, 169 px at 1280x720), but tall enough to read its `words` French rows (a long sentence on
+    a short window scrolls rather than squeezing its words together); elsewhere None (from the number
+    of French words)."""
     if not s.present:
         return None
     rows = max(1, -(-models // columns(s, models)))
-    return max(150, (viewport.size()[1] - PRESENT_RESERVE) // rows - PANEL_CHROME)
+    fits = (viewport.size()[1] - PRESENT_RESERVE) // rows - PANEL_CHROME
+    return max(150, fits, PANEL_LABELS_PX + PANEL_ROW_PX * words)
 
 
 def draw(s: Settings, traces: Traces) -> None:
@@ -43,9 +50,9 @@ def draw(s: Settings, traces: Traces) -> None:
                     st.subheader(explain.scorer_label(scorer, m))
                 if (trace := trace_or_warn(traces, s, scorer)) is not None:
                     st.markdown(explain.headline(trace, m).replace("### ", "#### ", 1))
-                    draw_heatmap(s, trace, f"cmp-{scorer}", height=panel_height(s, len(names)),
+                    draw_heatmap(s, trace, f"cmp-{scorer}", height=panel_height(s, len(names), trace.num_steps),
                                  cell_text=len(trace.src_tokens) <= PANEL_CELL_TEXT_WORDS,
-                                 big=viewport.big_fonts(s.present))
+                                 big=viewport.big_fonts(s.present), compact=s.present)
     if not s.present:
         draw_quality(s, traces)
 

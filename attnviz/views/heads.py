@@ -70,7 +70,16 @@ def picker(s: Settings, trace: Trace, lang: str, key: str = "translate", compact
         right.caption(head_note(now, own, (layers, heads), m))
     if note is not None:
         st.warning(m(note[0], **note[1]))
+        forget_head()
     return shown
+
+
+def forget_head() -> None:
+    """A head the model does not have: the page shows the model's own, and so does the link from now on."""
+    ss = st.session_state
+    ss.layer = ss.head = 0
+    for name in ("layer", "head"):
+        st.query_params.pop(name, None)
 
 
 def head_note(now: tuple[int, int], own: tuple[int, int], shape: tuple[int, int], m: Messages) -> str:

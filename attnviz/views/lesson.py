@@ -17,7 +17,7 @@ from .. import explain, figures
 from .. import lesson as script
 from ..explain import code, md_escape
 from ..i18n import Messages, messages
-from ..state import Settings, keep_stage
+from ..state import Settings, keep_stage, stage_note
 from ..trace import Trace
 from ..vocab import EOS
 from .common import Traces, refusal, show_figure
@@ -86,8 +86,11 @@ def screen(s: Settings, traces: Traces, stage: script.Stage) -> Screen:
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     ss = st.session_state
-    n, stage = script.stage_at(ss.get(STAGE, 1))
+    asked = ss.get(STAGE, 1)
+    n, stage = script.stage_at(asked)
     keep_stage(ss, VIEW, n)
+    if (note := stage_note(asked, n)) is not None:  # e.g. stage=77 in the link: the last stage, and say so
+        st.warning(m(note[0], **note[1]))
     try:
         script.attention_model(list(traces.models))
     except ValueError:
@@ -95,7 +98,7 @@ def draw(s: Settings, traces: Traces) -> None:
         return
     nav(m, n, stage)
     if n == 1:
-        st.caption(m("lesson.intro"))
+        st.caption(m("lesson.intro", count=len(script.STAGES)))
     try:
         sc = screen(s, traces, stage)
     except ValueError as e:

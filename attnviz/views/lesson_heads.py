@@ -24,7 +24,7 @@ from ..figures import lesson as lesson_figures
 from ..figures import lesson_heads as figs
 from ..figures.heatmap import attention_heatmap
 from ..i18n import Messages, messages
-from ..state import Settings, keep_stage
+from ..state import Settings, keep_stage, stage_note
 from ..trace import Trace
 from .common import Traces, refusal, show_figure
 from . import lesson as lesson_view
@@ -131,15 +131,18 @@ def screen(s: Settings, traces: Traces, stage: script.Stage, model: str) -> Scre
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     ss = st.session_state
-    n, stage = script.stage_at(ss.get(STAGE, 1))
+    asked = ss.get(STAGE, 1)
+    n, stage = script.stage_at(asked)
     keep_stage(ss, VIEW, n)
+    if (note := stage_note(asked, n)) is not None:  # e.g. stage=77 in the link: the last stage, and say so
+        st.warning(m(note[0], **note[1]))
     model = script.heads_model(has_heads(traces))
     if model is None:
         st.warning(m("lesson_heads.no_heads_model"))
         return
     nav(m, n, stage)
     if n == 1:
-        st.caption(m("lesson_heads.intro"))
+        st.caption(m("lesson_heads.intro", count=len(script.STAGES)))
     try:
         sc = screen(s, traces, stage, model)
     except ValueError as e:
