@@ -90,6 +90,9 @@ def test_a_compact_heatmap_gives_its_height_to_the_cells():
     plot = lambda spec: spec["layout"]["height"] - spec["layout"]["margin"]["t"] - spec["layout"]["margin"]["b"]  # noqa: E731
     assert plot(compact) > plot(full) and compact["layout"]["margin"]["r"] < full["layout"]["margin"]["r"]
     np.testing.assert_allclose(np.asarray(compact["data"][0]["z"], dtype=float), tr.weights)  # the same numbers
+    squeezed = figures.attention_heatmap(tr, height=90, compact=True)  # 5 rows in a short panel
+    rows_px = (90 - squeezed["layout"]["margin"]["t"] - squeezed["layout"]["margin"]["b"]) / tr.num_steps
+    assert squeezed["layout"]["yaxis"]["tickfont"]["size"] <= max(7, rows_px)  # labels no taller than their rows
 
 
 def test_heatmap_keeps_repeated_words_in_separate_columns():

@@ -143,6 +143,9 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
                    zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
         title=_title(html.escape(title), size * 1.1) if title else None,
     )
+    if compact:  # rows shorter than the font: smaller French labels, so neighbours never print over each other
+        row_px = (layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]) / shape[0]
+        layout["yaxis"]["tickfont"] = dict(size=max(7, min(size, int(row_px * 0.85))), color=INK)
     shown = range(shape[0] if upto is None else upto + 1)
     layout["shapes"] = [dict(type="rect", x0=trace.copied[t] - 0.45, x1=trace.copied[t] + 0.45, y0=t - 0.45,
                              y1=t + 0.45, line=dict(color=COPY_INK, width=3, dash="dot"))
@@ -194,7 +197,7 @@ def _states_heatmap(rows: np.ndarray, labels: list[str], title: str, zmax: float
     extra = int((len(lines) - 1) * size * 1.4)  # room for the title's second line
     layout = dict(
         title=_title("<br>".join(lines), size * 1.15), font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
-        height=(height or int(np.clip(110 + 22 * r, 200, 760))) + extra,
+        height=height or int(np.clip(110 + 22 * r, 200, 760)) + extra,  # a given height (fitted to the window) stays
         margin=dict(l=int(_widest(labels, size) + 14), r=80, t=int(size * 3.2) + extra, b=int(size * 3.4),
                     autoexpand=False),
         yaxis=dict(tickmode="array", tickvals=list(range(r)), ticktext=labels, autorange="reversed",

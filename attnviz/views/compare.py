@@ -1,6 +1,8 @@
 """Compare scorers: every model on the same sentence, one colour scale, then their measured quality."""
 from __future__ import annotations
 
+import textwrap
+
 import streamlit as st
 
 from .. import explain, figures
@@ -16,31 +18,64 @@ PANEL_CHROME = 135  # presenter mode: a panel's border, model name, translation 
 
 
 def columns(s: Settings, models: int) -> int:
-    """Panels per row: two; three in presenter mode from five models on, where three rows of two
-    would leave each heatmap too short to read on one screen (187 px at 1920x1080)."""
-    return 3 if s.present and models > 4 else 2
+    """Panels per row: two; in presenter mode from five models on, three (three rows of two would leave
+    each heatmap too short to read on one screen: 187 px at 1920x1080), and on a short window
+    (1280x720) all in one row: two rows there leave 169 px, where a 10-word translation's rows print
+    over each other, and one row leaves 400 px or more for narrower heatmaps."""
+    if not (s.present and models > 4):
+        return 2
+    return 3 if viewport.size()[1] >= viewport.BIG_FROM else models
 
 
-PANEL_ROW_PX = 17  # presenter mode: never less than this per French word, even if the panels then scroll
-PANEL_LABELS_PX = 70  # presenter mode: room for a compact heatmap's English words above its cells
+HEADLINE_CHAR_PX = (10.2, 12.0)  # presenter mode: a translation headline's width per character, 720p / 1080p
+HEADLINE_LINE_PX = (26, 33)  # and the height of each further line it wraps onto
+NAME_CHAR_PX = (8.5, 10.0)  # the same for the model's name above it
+NAME_LINE_PX = (27, 30)
+PAGE_PAD = 40  # presenter mode: the page's padding, left and right together
+PANEL_GAP = 35  # between two panels
+PANEL_PAD = 34  # a panel's border and padding, left and right together
 
 
-def panel_height(s: Settings, models: int, words: int) -> int | None:
-    """Presenter mode: each heatmap as tall as lets every row of panels fit the window (two rows: 349 px at
-    1920x1080, 169 px at 1280x720), but tall enough to read its `words` French rows (a long sentence on
-    a short window scrolls rather than squeezing its words together); elsewhere None (from the number
+def _lines(text: str, width_px: float, char_px: float) -> int:
+    """About how many lines `text` wraps onto, word by word, in `width_px` (erring long)."""
+    return max(1, len(textwrap.wrap(text, max(8, int(width_px / char_px)))))
+
+
+def wrapped_px(s: Settings, traces: Traces, names: list[str], m) -> int:
+    """Presenter mode: the height the panels' names and translations take beyond one line each, for the
+    tallest panel (an estimate from their characters, erring long: a panel that came out taller than
+    planned would push the page into scrolling)."""
+    width, height = viewport.size()
+    big = height >= viewport.BIG_FROM
+    cols = columns(s, len(names))
+    inner = (width - PAGE_PAD - (cols - 1) * PANEL_GAP) / cols - PANEL_PAD
+    most = 0
+    for scorer in names:
+        name = _lines(explain.scorer_label(scorer, m), inner, NAME_CHAR_PX[big])
+        try:
+            text = _lines(traces.get(s, scorer).translation, inner, HEADLINE_CHAR_PX[big])
+        except ValueError:  # refused input: the panel says why instead
+            text = 1
+        most = max(most, (name - 1) * NAME_LINE_PX[big] + (text - 1) * HEADLINE_LINE_PX[big])
+    return most
+
+
+def panel_height(s: Settings, models: int, wrapped: int = 0) -> int | None:
+    """Presenter mode: each heatmap as tall as lets every row of panels fit the window (two rows of three:
+    349 px at 1920x1080; one row of five: 473 px at 1280x720), less `wrapped` pixels of names and
+    translations on more than one line; presenter views never scroll. Elsewhere None (from the number
     of French words)."""
     if not s.present:
         return None
     rows = max(1, -(-models // columns(s, models)))
-    fits = (viewport.size()[1] - PRESENT_RESERVE) // rows - PANEL_CHROME
-    return max(150, fits, PANEL_LABELS_PX + PANEL_ROW_PX * words)
+    return max(120, (viewport.size()[1] - PRESENT_RESERVE) // rows - PANEL_CHROME - wrapped)
 
 
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     names = list(traces.models)
     per_row = columns(s, len(names))
+    height = panel_height(s, len(names), wrapped_px(s, traces, names, m) if s.present else 0)
     for row in range(0, len(names), per_row):
         for col, scorer in zip(st.columns(per_row, gap="medium"), names[row:row + per_row]):
             with col.container(border=True):
@@ -50,7 +85,7 @@ def draw(s: Settings, traces: Traces) -> None:
                     st.subheader(explain.scorer_label(scorer, m))
                 if (trace := trace_or_warn(traces, s, scorer)) is not None:
                     st.markdown(explain.headline(trace, m).replace("### ", "#### ", 1))
-                    draw_heatmap(s, trace, f"cmp-{scorer}", height=panel_height(s, len(names), trace.num_steps),
+                    draw_heatmap(s, trace, f"cmp-{scorer}", height=height,
                                  cell_text=len(trace.src_tokens) <= PANEL_CELL_TEXT_WORDS,
                                  big=viewport.big_fonts(s.present), compact=s.present)
     if not s.present:
