@@ -6,7 +6,7 @@ import textwrap
 import streamlit as st
 
 from .. import explain, figures
-from ..i18n import messages
+from ..i18n import Messages, messages
 from ..state import Settings
 from .common import Traces, trace_or_warn
 from . import viewport
@@ -41,7 +41,7 @@ def _lines(text: str, width_px: float, char_px: float) -> int:
     return max(1, len(textwrap.wrap(text, max(8, int(width_px / char_px)))))
 
 
-def wrapped_px(s: Settings, traces: Traces, names: list[str], m) -> int:
+def wrapped_px(s: Settings, traces: Traces, names: list[str], m: Messages) -> int:
     """Presenter mode: the height the panels' names and translations take beyond one line each, for the
     tallest panel (an estimate from their characters, erring long: a panel that came out taller than
     planned would push the page into scrolling)."""
