@@ -93,6 +93,9 @@ def test_a_compact_heatmap_gives_its_height_to_the_cells():
     squeezed = figures.attention_heatmap(tr, height=90, compact=True)  # 5 rows in a short panel
     rows_px = (90 - squeezed["layout"]["margin"]["t"] - squeezed["layout"]["margin"]["b"]) / tr.num_steps
     assert squeezed["layout"]["yaxis"]["tickfont"]["size"] <= max(7, rows_px)  # labels no taller than their rows
+    narrow = figures.attention_heatmap(tr, height=300, compact=True, width=150)  # 4 columns in a narrow panel
+    cols_px = (150 - narrow["layout"]["margin"]["l"] - narrow["layout"]["margin"]["r"]) / len(tr.src_tokens)
+    assert narrow["layout"]["xaxis"]["tickfont"]["size"] <= max(7, cols_px)  # and no wider than their columns
 
 
 def test_heatmap_keeps_repeated_words_in_separate_columns():

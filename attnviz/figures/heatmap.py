@@ -78,7 +78,7 @@ def _colorbar_room(title: str, size: float) -> int:
 
 def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None = None, *,
                       m: Messages | None = None, big: bool = False, cell_text: bool = True,
-                      height: int | None = None, compact: bool = False) -> dict:
+                      height: int | None = None, compact: bool = False, width: int | None = None) -> dict:
     """Softmax weights as a heatmap: rows French output words (first on top), columns English words.
 
     Args:
@@ -90,7 +90,8 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
         cell_text: write the weights in the cells when they are big enough (hover always gives them).
         height: fixed height in pixels (None: from the number of rows).
         compact: no axis titles and no colour bar, so a short panel's height goes to its cells (presenter
-            mode's Compare, where the panels sit side by side on one shared scale).
+            mode's Compare, where the panels sit side by side on one shared scale); its labels shrink to
+            their rows and, given the figure's `width` in pixels, to their columns.
     Returns:
         A Plotly figure spec with one heatmap trace, colour scale fixed to [0, 1]; hover shows both
         words, the weight and the raw score.
@@ -143,9 +144,12 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
                    zeroline=False, **FITTED, tickfont=dict(size=size, color=INK)),
         title=_title(html.escape(title), size * 1.1) if title else None,
     )
-    if compact:  # rows shorter than the font: smaller French labels, so neighbours never print over each other
+    if compact:  # cells smaller than the font: smaller labels, so neighbours never print over each other
         row_px = (layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]) / shape[0]
         layout["yaxis"]["tickfont"] = dict(size=max(7, min(size, int(row_px * 0.85))), color=INK)
+        if width:
+            col_px = (width - layout["margin"]["l"] - layout["margin"]["r"]) / shape[1]
+            layout["xaxis"]["tickfont"] = dict(size=max(7, min(size, int(col_px * 0.9))), color=INK)
     shown = range(shape[0] if upto is None else upto + 1)
     layout["shapes"] = [dict(type="rect", x0=trace.copied[t] - 0.45, x1=trace.copied[t] + 0.45, y0=t - 0.45,
                              y1=t + 0.45, line=dict(color=COPY_INK, width=3, dash="dot"))

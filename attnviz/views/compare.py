@@ -41,14 +41,18 @@ def _lines(text: str, width_px: float, char_px: float) -> int:
     return max(1, len(textwrap.wrap(text, max(8, int(width_px / char_px)))))
 
 
+def panel_inner_px(s: Settings, models: int) -> int:
+    """Presenter mode: the width inside one panel, in CSS pixels."""
+    cols = columns(s, models)
+    return int((viewport.size()[0] - PAGE_PAD - (cols - 1) * PANEL_GAP) / cols - PANEL_PAD)
+
+
 def wrapped_px(s: Settings, traces: Traces, names: list[str], m: Messages) -> int:
     """Presenter mode: the height the panels' names and translations take beyond one line each, for the
     tallest panel (an estimate from their characters, erring long: a panel that came out taller than
     planned would push the page into scrolling)."""
-    width, height = viewport.size()
-    big = height >= viewport.BIG_FROM
-    cols = columns(s, len(names))
-    inner = (width - PAGE_PAD - (cols - 1) * PANEL_GAP) / cols - PANEL_PAD
+    big = viewport.size()[1] >= viewport.BIG_FROM
+    inner = panel_inner_px(s, len(names))
     most = 0
     for scorer in names:
         name = _lines(explain.scorer_label(scorer, m), inner, NAME_CHAR_PX[big])
@@ -87,7 +91,8 @@ def draw(s: Settings, traces: Traces) -> None:
                     st.markdown(explain.headline(trace, m).replace("### ", "#### ", 1))
                     draw_heatmap(s, trace, f"cmp-{scorer}", height=height,
                                  cell_text=len(trace.src_tokens) <= PANEL_CELL_TEXT_WORDS,
-                                 big=viewport.big_fonts(s.present), compact=s.present)
+                                 big=viewport.big_fonts(s.present), compact=s.present,
+                                 width=panel_inner_px(s, len(names)) if s.present else None)
     if not s.present:
         draw_quality(s, traces)
 
