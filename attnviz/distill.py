@@ -3,8 +3,8 @@
 A teacher translates every English sentence of the training and validation splits, greedily: one
 bundle, or several with the same vocabularies as an ensemble (`--teacher dot,general,concat`: each
 word the one with the best mean log-probability, torchdecode.greedy_batch_ids), which translates
-better than any of its members and so teaches more. The file it writes (English TAB the teacher's French tokens, `<unk>` kept where the teacher wrote
-it) can replace the French side of each pair for a student: `train --distilled FILE`. One translation
+better than any of its members and so teaches more. The file it writes (English TAB the teacher's
+French tokens, `<unk>` kept where the teacher wrote it) can replace the French side of each pair for a student: `train --distilled FILE`. One translation
 per English sentence is easier to learn than Tatoeba's several, so a student short of training time
 (the Transformer on two CPU cores) learns more per minute. The student keeps its best epoch by its
 loss on the teacher's translations of the validation sentences (its loss on the human ones rises as

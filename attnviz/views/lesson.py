@@ -85,12 +85,7 @@ def screen(s: Settings, traces: Traces, stage: script.Stage) -> Screen:
 
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
-    ss = st.session_state
-    asked = ss.get(STAGE, 1)
-    n, stage = script.stage_at(asked)
-    keep_stage(ss, VIEW, n)
-    if (note := stage_note(asked, n)) is not None:  # e.g. stage=77 in the link: the last stage, and say so
-        st.warning(m(note[0], **note[1]))
+    n, stage = open_stage(VIEW, script.stage_at, m)
     try:
         script.attention_model(list(traces.models))
     except ValueError:
@@ -126,6 +121,18 @@ def explore_button(sc: Screen) -> None:
     t = script.focus_step(sc.stage, tr) if tr.weights is not None else 0
     st.button(sc.m("lesson.explore"), key="lesson_explore", on_click=_explore,
               args=(tr.source, tr.scorer, t + 1, tr.blocked), help=sc.m("lesson.explore_help"))
+
+
+def open_stage(view: str, stage_at: Callable, m: Messages) -> tuple[int, object]:
+    """The stage the link or session asks for, clamped into lesson `view` (stage_at: that lesson's) and
+    kept as its place; a note when the link asked past the end (stage=77 opens the last stage)."""
+    ss = st.session_state
+    asked = ss.get(STAGE, 1)
+    n, stage = stage_at(asked)
+    keep_stage(ss, view, n)
+    if (note := stage_note(asked, n)) is not None:
+        st.warning(m(note[0], **note[1]))
+    return n, stage
 
 
 def nav(m: Messages, n: int, stage: script.Stage) -> None:

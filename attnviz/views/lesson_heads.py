@@ -24,7 +24,7 @@ from ..figures import lesson as lesson_figures
 from ..figures import lesson_heads as figs
 from ..figures.heatmap import attention_heatmap
 from ..i18n import Messages, messages
-from ..state import Settings, keep_stage, stage_note
+from ..state import Settings, keep_stage
 from ..trace import Trace
 from .common import Traces, refusal, show_figure
 from . import lesson as lesson_view
@@ -130,12 +130,7 @@ def screen(s: Settings, traces: Traces, stage: script.Stage, model: str) -> Scre
 
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
-    ss = st.session_state
-    asked = ss.get(STAGE, 1)
-    n, stage = script.stage_at(asked)
-    keep_stage(ss, VIEW, n)
-    if (note := stage_note(asked, n)) is not None:  # e.g. stage=77 in the link: the last stage, and say so
-        st.warning(m(note[0], **note[1]))
+    n, stage = lesson_view.open_stage(VIEW, script.stage_at, m)
     model = script.heads_model(has_heads(traces))
     if model is None:
         st.warning(m("lesson_heads.no_heads_model"))
