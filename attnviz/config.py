@@ -28,10 +28,16 @@ class ModelConfig:
     # attention, feed-forward width; and the cross-attention head that views showing one attention
     # use (chosen after training by AER on held-out hand alignments: evaluate.choose_head).
     layers: int = 3
+    decoder_layers: int = 0  # 0: as many as the encoder (bundles before 2026-12-06 have no such field)
     heads: int = 4
     ff_dim: int = 1024
     attention_layer: int = 2
     attention_head: int = 0
+
+    @property
+    def dec_layers(self) -> int:
+        """The Transformer decoder's layers (cross-attention has one per layer)."""
+        return self.decoder_layers or self.layers
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -72,6 +78,8 @@ class TrainConfig:
     bf16: bool = False  # bf16 autocast on CPU: measured 1.7-1.9x the tokens/s at the same loss (issue #7)
     distilled: str = ""  # a `distill` file: each training pair's French becomes the teacher's translation
     init_from: str = ""  # a bundle (.json) whose weights, history and snapshots training continues from
+    decoder_layers: int = 0  # the Transformer's decoder layers (0: as many as the encoder's, ModelConfig.layers)
+    drop_decoder_layer: int = 0  # with init_from: leave out that bundle's decoder layer n (1-based), keep the rest
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -83,10 +91,15 @@ def softmax_cutoffs(cfg: ModelConfig) -> list[int]:
     return cuts or [max(1, cfg.tgt_vocab_size // 2)]
 
 
-def default_config(scorer: str, src_vocab_size: int, tgt_vocab_size: int) -> ModelConfig:
+def default_config(scorer: str, src_vocab_size: int, tgt_vocab_size: int, decoder_layers: int = 0) -> ModelConfig:
     """The bundled recipe's model for `scorer`: the Transformer drops less (dropout 0.1, as measured
-    on the validation split in its first epochs) than the GRUs."""
-    extra = {"dropout": 0.1} if scorer == "transformer" else {}
+    on the validation split in its first epochs) than the GRUs; `decoder_layers` (0: as many as the
+    encoder) sizes its decoder, whose last layer is then the shown one until evaluate chooses."""
+    extra = {}
+    if scorer == "transformer":
+        depth = decoder_layers or ModelConfig.layers
+        extra = {"dropout": 0.1, "decoder_layers": decoder_layers,
+                 "attention_layer": min(ModelConfig.attention_layer, depth - 1)}
     return ModelConfig(scorer=scorer, src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, **extra)
 
 
@@ -111,8 +124,9 @@ def transformer_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
         return {k: v for p in "qkvo" for k, v in linear(f"{name}.{p}", d, d).items()}
 
     shapes = {"encoder.emb.weight": (cfg.src_vocab_size, d), "decoder.emb.weight": (cfg.tgt_vocab_size, d)}
-    for side, sublayers in (("encoder", ("self_att",)), ("decoder", ("self_att", "cross_att"))):
-        for i in range(cfg.layers):
+    for side, sublayers, depth in (("encoder", ("self_att",), cfg.layers),
+                                   ("decoder", ("self_att", "cross_att"), cfg.dec_layers)):
+        for i in range(depth):
             layer = f"{side}.layers.{i}"
             for k, sub in enumerate(sublayers):
                 shapes.update(norm(f"{layer}.norm{k + 1}"), **attention(f"{layer}.{sub}"))

@@ -229,17 +229,28 @@ def format_training_table(cards: list[tuple[str, dict]]) -> str:
              "-" * 64]
     for name, card in cards:
         history = [h for h in card.get("history", []) if isinstance(h.get("epoch"), int)]
-        distilled = card.get("distilled")
-        targets = "human"
-        if distilled:
-            who = distilled["teacher"] or "a teacher"
-            teacher = f"{'the ensemble ' if '+' in who else ''}{who}'s translations (distilled)"
-            first = distilled["from_epoch"]
-            targets = teacher if first == 1 else f"human for epochs 1-{first - 1}, then {teacher}"
         loss = card.get("best_valid_loss")
         lines.append(f"{name:<12} {card.get('training_minutes', 0):>7.0f} {len(history):>6} "
-                     f"{loss if loss is not None else '-':>10}  {targets}")
+                     f"{loss if loss is not None else '-':>10}  {_targets(card)}")
     return "\n".join(lines)
+
+
+def _targets(card: dict) -> str:
+    """What a bundle learnt from, in order: the human translations, then each teacher's (train
+    --distilled, also in the run it was continued from); and where its decoder lost a layer."""
+    origin = card.get("continued_from") or {}
+    switches = [s for s in (origin.get("distilled"), card.get("distilled")) if s]
+    spans, what, start = [], "human", 1
+    for switch in switches:
+        who = switch["teacher"] or "a teacher"
+        if switch["from_epoch"] > start:
+            spans.append(f"{what} for epochs {start}-{switch['from_epoch'] - 1}")
+        what, start = f"{'the ensemble ' if '+' in who else ''}{who}'s translations (distilled)", switch["from_epoch"]
+    spans.append(what)
+    text = ", then ".join(spans)
+    if origin.get("dropped_decoder_layer"):
+        text += f"; decoder layer {origin['dropped_decoder_layer']} left out after epoch {origin['epochs']}"
+    return text
 
 
 def write_models_readme(models_dir: Path, table: str, sentences: int, everyday_table: str = "",

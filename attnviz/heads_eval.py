@@ -117,14 +117,18 @@ def format_head_table(table: HeadTable, chosen: tuple[int, int]) -> str:
     head = (f"{'layer':>5} {'head':>4} {'AER dev':>8} {'AER held-out':>12} {'AER all':>8} {'punct (cross)':>13} "
             f"{'enc prev':>8} {'enc self':>8} {'enc next':>8} {'enc punct':>9}")
     lines = [head, "-" * len(head)]
-    layers, heads = table.aer_all.shape
-    for l in range(layers):
+    decoder, heads = table.aer_all.shape
+    encoder = table.enc_prev.shape[0]  # the encoder may have more layers than the decoder: "-" where a side has none
+    cell = lambda a, l, h, width: f"{a[l, h]:>{width}.3f}" if l < a.shape[0] else f"{'-':>{width}}"  # noqa: E731
+    for l in range(max(decoder, encoder)):
         for a in range(heads):
             mark = "  <- shown" if (l, a) == chosen else ""
-            lines.append(f"{l + 1:>5} {a + 1:>4} {table.aer_dev[l, a]:>8.3f} {table.aer_held_out[l, a]:>12.3f} "
-                         f"{table.aer_all[l, a]:>8.3f} {table.cross_punct[l, a]:>13.3f} {table.enc_prev[l, a]:>8.3f} "
-                         f"{table.enc_self[l, a]:>8.3f} {table.enc_next[l, a]:>8.3f} {table.enc_punct[l, a]:>9.3f}{mark}")
+            lines.append(f"{l + 1:>5} {a + 1:>4} {cell(table.aer_dev, l, a, 8)} {cell(table.aer_held_out, l, a, 12)} "
+                         f"{cell(table.aer_all, l, a, 8)} {cell(table.cross_punct, l, a, 13)} "
+                         f"{cell(table.enc_prev, l, a, 8)} {cell(table.enc_self, l, a, 8)} "
+                         f"{cell(table.enc_next, l, a, 8)} {cell(table.enc_punct, l, a, 9)}{mark}")
     lines.append(f"(1-based; AER of each head's argmax attention under forced decoding of the {table.sentences} "
                  "hand-aligned pairs: dev = even-numbered half, which chose the shown head; enc: mean encoder "
-                 "self-attention weight on the previous word / itself / the next word / punctuation)")
+                 "self-attention weight on the previous word / itself / the next word / punctuation, "
+                 "of the encoder head with the same numbers)")
     return "\n".join(lines)

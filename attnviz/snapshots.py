@@ -47,6 +47,13 @@ def frame(bundle: Bundle, step: int, examples=CURATED) -> dict:
     return {"step": step, "weights": weights, **({"heads": heads} if heads else {})}
 
 
+def without_layer(frames: list[dict], k: int) -> list[dict]:
+    """Frames whose every-head records ((L, A, T, S) per example) leave out layer k (0-based), as
+    transformer.without_decoder_layer leaves out its weights."""
+    return [{**f, "heads": [None if h is None else h[:k] + h[k + 1:] for h in f["heads"]]} if "heads" in f else f
+            for f in frames]
+
+
 @dataclass
 class Recorder:
     """Collects frames during training; `frames` goes into the card as card["attention_snapshots"]."""

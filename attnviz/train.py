@@ -17,13 +17,14 @@ import torch
 from tqdm import tqdm
 
 from .architectures import torch_model
-from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, save_bundle
-from .config import SCORER_NAMES, TrainConfig, default_config
+from .checkpoint import DEFAULT_MODELS_DIR, Bundle, load_bundle, read_card, save_bundle
+from .config import SCORER_NAMES, ModelConfig, TrainConfig, default_config
 from .data import (Pair, batches, hide_shared_names, names_written_the_same, read_pairs, split_pairs,
                    write_numbers_as_digits)
 from .distill import distilled_pairs, read_distilled, teacher_name
 from .model import Seq2Seq
-from .snapshots import Recorder
+from .snapshots import Recorder, without_layer
+from .transformer import without_decoder_layer
 from .vocab import Vocab
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     teacher = read_distilled(cfg.distilled) if cfg.distilled else {}
     targets, select_on = (distilled_pairs(train_pairs, teacher), distilled_pairs(splits.valid, teacher)) if teacher \
         else (train_pairs, splits.valid)  # what it learns from, and what its best epoch is chosen on
-    mcfg = default_config(scorer, len(src_vocab), len(tgt_vocab))
+    mcfg = default_config(scorer, len(src_vocab), len(tgt_vocab), _decoder_layers(cfg))
     model = torch_model(mcfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98) if cfg.warmup_steps else (0.9, 0.999))
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
@@ -105,7 +106,8 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     recorder = Recorder(Bundle.of_model(model, src_vocab, tgt_vocab, {"config": mcfg.to_json()}, out.with_suffix(".json")))
     origin = None
     if cfg.init_from and not (resume and resume_path.exists()):
-        history, step, recorder.frames, origin = _start_from(model, Path(cfg.init_from), src_vocab, tgt_vocab)
+        history, step, recorder.frames, origin = _start_from(model, Path(cfg.init_from), src_vocab, tgt_vocab,
+                                                             cfg.drop_decoder_layer)
         start_epoch = len(history) + 1
         log.info("starting from %s after its epoch %d, step %d", cfg.init_from, len(history), step)
     if resume and resume_path.exists():
@@ -194,21 +196,37 @@ def train(scorer: str, cfg: TrainConfig, out: Path, run_dir: Path, resume: bool,
     return out.with_suffix(".json")
 
 
-def _start_from(model, init: Path, src_vocab: Vocab, tgt_vocab: Vocab) -> tuple[list[dict], int, list[dict], dict]:
+def _decoder_layers(cfg: TrainConfig) -> int:
+    """The Transformer decoder's depth: as asked, or with drop_decoder_layer, one fewer than init_from's."""
+    if cfg.decoder_layers or not cfg.drop_decoder_layer:
+        return cfg.decoder_layers
+    return ModelConfig.from_json(read_card(cfg.init_from)["config"]).dec_layers - 1
+
+
+def _start_from(model, init: Path, src_vocab: Vocab, tgt_vocab: Vocab,
+                drop_decoder_layer: int = 0) -> tuple[list[dict], int, list[dict], dict]:
     """Load init's weights into model (same vocabularies required) and return what training continues:
-    its epochs' history, its optimiser step, its attention frames, and where they came from."""
+    its epochs' history, its optimiser step, its attention frames, and where they came from.
+    drop_decoder_layer n (1-based): a Transformer decoder one layer shallower than init's starts from
+    init's other layers (and its frames keep their heads only)."""
     bundle = load_bundle(init)
     same = (bundle.src_vocab.tokens == src_vocab.tokens and bundle.src_vocab.index == src_vocab.index
             and bundle.tgt_vocab.tokens == tgt_vocab.tokens)
     if not same:
         raise ValueError(f"{init} was trained with other vocabularies than this data builds; cannot continue it")
-    model.load_state_dict({k: v.float() for k, v in bundle.model.state_dict().items()})
+    weights = {k: v.float() for k, v in bundle.model.state_dict().items()}
     card = bundle.card
-    history = [h for h in card.get("history", []) if isinstance(h["epoch"], int)]
     frames = [{k: v for k, v in f.items() if k != "final"} for f in card.get("attention_snapshots", {}).get("frames", [])]
+    if drop_decoder_layer:
+        weights = without_decoder_layer(weights, drop_decoder_layer - 1)
+        frames = without_layer(frames, drop_decoder_layer - 1)
+    model.load_state_dict(weights)
+    history = [h for h in card.get("history", []) if isinstance(h["epoch"], int)]
     step = frames[-1]["step"] if frames else 0
     origin = {"bundle": init.name, "epochs": len(history), "steps": step,
-              "train_config": card.get("train_config", {}), "best_valid_loss": card.get("best_valid_loss")}
+              "train_config": card.get("train_config", {}), "best_valid_loss": card.get("best_valid_loss"),
+              **({"distilled": card["distilled"]} if card.get("distilled") else {}),
+              **({"config": card.get("config"), "dropped_decoder_layer": drop_decoder_layer} if drop_decoder_layer else {})}
     return history, step, frames, origin
 
 
@@ -234,7 +252,7 @@ def _record_full_history(out: Path, history: list[dict], snapshots: dict, origin
                          distilled: dict | None = None) -> None:
     """The bundle holds the best epoch's weights, but its card keeps every epoch's losses, and the
     attention of the curated sentences at log-spaced steps up to the saved weights."""
-    from .checkpoint import read_card, write_card
+    from .checkpoint import write_card
 
     path = out.with_suffix(".json")
     card = read_card(path)

@@ -159,7 +159,7 @@ class TransformerDecoder(WordChooser):
         super().__init__()
         self.dim, self.view = cfg.hidden, (cfg.attention_layer, cfg.attention_head)
         self.emb = nn.Embedding(cfg.tgt_vocab_size, cfg.hidden, padding_idx=PAD_ID)
-        self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.layers))
+        self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.dec_layers))
         self.norm = nn.LayerNorm(cfg.hidden)
         self.out = nn.AdaptiveLogSoftmaxWithLoss(
             cfg.hidden, cfg.tgt_vocab_size, softmax_cutoffs(cfg), div_value=SOFTMAX_DIV_VALUE
@@ -222,4 +222,22 @@ class Transformer(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def without_decoder_layer(weights: dict[str, torch.Tensor], k: int) -> dict[str, torch.Tensor]:
+    """A Transformer's state dict without decoder layer k (0-based): the later layers move up one, so
+    the result loads into the same model with one decoder layer fewer (layer dropping: Sajjad et al. 2020)."""
+    prefix = "decoder.layers."
+    depth = 1 + max(int(name[len(prefix):].split(".")[0]) for name in weights if name.startswith(prefix))
+    if not 0 <= k < depth or depth == 1:
+        raise ValueError(f"cannot leave out decoder layer {k + 1} of {depth}")
+    out = {}
+    for name, tensor in weights.items():
+        if name.startswith(prefix):
+            i, rest = name[len(prefix):].split(".", 1)
+            if int(i) == k:
+                continue
+            name = f"{prefix}{int(i) - (int(i) > k)}.{rest}"
+        out[name] = tensor
+    return out
 

@@ -15,6 +15,7 @@ from attnviz.config import SCORER_NAMES
 from attnviz.i18n import messages
 from attnviz.state import MAX_CHARS, VIEWS
 from attnviz.views import steps
+from attnviz.views.common import DATA_REVISION
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EN, KO = messages("en"), messages("ko")
@@ -153,6 +154,19 @@ def test_heatmap_spec_reaches_the_page_unchanged_and_without_automargin(app):
     assert fig["layout"]["xaxis"]["ticktext"] == ["The", "white", "car", "is", "fast", "."]
     assert not fig["layout"]["xaxis"]["automargin"] and not fig["layout"]["yaxis"]["automargin"]
     assert fig["layout"]["margin"]["autoexpand"] is False
+
+
+def test_every_chart_tells_plotly_its_data_never_changes_in_place(app):
+    """layout.datarevision, one constant for every figure: without it plotly.js draws each chart twice
+    (Streamlit hands it a JSON copy after mounting, and copied arrays count as new data)."""
+    type_sentence(app, "The white car is fast.")
+    first = spec(chart(app, "heatmap"))
+    type_sentence(app, "Where is my car?")
+    second = spec(chart(app, "heatmap"))
+    assert first["data"][0]["z"] != second["data"][0]["z"]  # new data comes as a new chart, not in place
+    assert first["layout"]["datarevision"] == second["layout"]["datarevision"] == DATA_REVISION
+    view(app, "compare")
+    assert {spec(c)["layout"].get("datarevision") for c in charts(app)} == {DATA_REVISION}
 
 
 def test_compare_view_has_a_panel_per_scorer_and_the_quality_section(app):

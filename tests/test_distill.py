@@ -93,6 +93,11 @@ def test_the_models_readme_says_what_each_bundle_learnt_from():
     assert lines[3].endswith("human for epochs 1-2, then dot's translations (distilled)")
     ensemble = dict(continued, distilled={"teacher": "dot+general", "from_epoch": 3})
     assert format_training_table([("dot", ensemble)]).endswith("the ensemble dot+general's translations (distilled)")
+    again = dict(ensemble, continued_from={"epochs": 4, "distilled": {"teacher": "dot", "from_epoch": 2},
+                                           "dropped_decoder_layer": 2})
+    assert format_training_table([("transformer", again)]).endswith(
+        "human for epochs 1-1, then dot's translations (distilled) for epochs 2-2, then the ensemble dot+general's "
+        "translations (distilled); decoder layer 2 left out after epoch 4")
 
 
 def _mean_log_probs(members, src_ids: list[int], written: list[int]) -> torch.Tensor:
@@ -136,3 +141,32 @@ def test_an_ensemble_needs_one_vocabulary(teacher, train_pairs, tiny_models_dir)
     assert not same_vocabularies([teacher, other]) and same_vocabularies([teacher, teacher])
     with pytest.raises(ValueError, match="share their vocabularies"):
         distil(teacher, train_pairs, ensemble=[other])
+
+
+def test_a_shallower_decoder_starts_from_a_deeper_ones_other_layers(tmp_path):
+    from attnviz.architectures import torch_model
+    from attnviz.config import default_config
+    from attnviz.train import _decoder_layers, _start_from
+    from attnviz.transformer import without_decoder_layer
+
+    deep = load_bundle(train("transformer", dataclasses.replace(CFG, epochs=1), tmp_path / "deep" / "transformer",
+                             tmp_path / "runs", resume=False))
+    assert deep.cfg.dec_layers == 3
+    shallow = torch_model(default_config("transformer", deep.cfg.src_vocab_size, deep.cfg.tgt_vocab_size, 2))
+    history, step, frames, origin = _start_from(shallow, deep.path, deep.src_vocab, deep.tgt_vocab, 2)
+    had = deep.model.state_dict()
+    now = shallow.state_dict()
+    for name in ("self_att.q.weight", "cross_att.o.bias", "ff.3.weight", "norm3.weight"):
+        assert torch.equal(now[f"decoder.layers.0.{name}"], had[f"decoder.layers.0.{name}"].float())
+        assert torch.equal(now[f"decoder.layers.1.{name}"], had[f"decoder.layers.2.{name}"].float())  # layer 2 left out
+    assert torch.equal(now["decoder.out.head.weight"], had["decoder.out.head.weight"].float())
+    assert origin["dropped_decoder_layer"] == 2 and origin["config"]["layers"] == 3
+    deep_frames = deep.card["attention_snapshots"]["frames"]
+    assert len(frames) == len(deep_frames)
+    for before, after in zip(deep_frames, frames):
+        assert [len(h) for h in after["heads"]] == [2] * len(before["heads"])
+        assert [h[1] for h in after["heads"]] == [h[2] for h in before["heads"]]
+    assert _decoder_layers(dataclasses.replace(CFG, init_from=str(deep.path), drop_decoder_layer=2)) == 2
+    assert _decoder_layers(CFG) == 0  # as deep as the encoder
+    with pytest.raises(ValueError, match="cannot leave out decoder layer 4 of 3"):
+        without_decoder_layer(had, 3)

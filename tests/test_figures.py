@@ -406,3 +406,17 @@ def test_the_training_chart_marks_where_a_model_went_on_with_a_teachers_translat
     spec = figures.training_chart(cards).to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "rule", "text"]
     assert figures.distilled_marks(tiny_cards).empty and "layer" not in figures.training_chart(tiny_cards).to_dict()
+
+
+def test_the_training_chart_keeps_an_earlier_teacher_and_marks_a_dropped_layer(tiny_cards):
+    from attnviz.i18n import messages
+
+    origin = {"epochs": 5, "distilled": {"teacher": "dot", "from_epoch": 3}, "dropped_decoder_layer": 2,
+              "config": {"layers": 3, "decoder_layers": 0}}
+    card = {**tiny_cards["transformer"], "continued_from": origin,
+            "distilled": {"teacher": "dot+general+concat", "from_epoch": 6}}
+    marks = figures.distilled_marks({"transformer": card}, messages("en"))
+    assert marks.epoch.tolist() == [2.0, 5.0]  # both changes after epoch 5 share one label
+    assert "learns dot's" in marks.label[0] and "dot+general+concat" in marks.label[1]
+    assert "a decoder of 2 layers" in marks.label[1] and "layer 2 left out" in marks.label[1]
+    assert "2개 층" in figures.distilled_marks({"transformer": card}, messages("ko")).label[1]

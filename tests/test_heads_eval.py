@@ -54,6 +54,27 @@ def test_compare_shows_the_head_table_and_its_findings(tiny_transformer, gold, l
     assert figures.head_frame({"metrics": {}}, m) is None and figures.head_findings({}, m) == []
 
 
+def test_an_encoder_deeper_than_the_decoder_gets_rows_of_its_own(tiny_transformer, gold):
+    """A 2-layer encoder under a 1-layer decoder: layer 2's rows show the encoder's numbers, and "-" for
+    the cross-attention the decoder does not have (in the CLI table and on Compare)."""
+    from attnviz.heads_eval import format_head_table
+
+    table = head_table(tiny_transformer, gold)
+    for name in ("aer_dev", "aer_held_out", "aer_all", "cross_punct"):
+        setattr(table, name, getattr(table, name)[:1])  # (1, A): as if the decoder had one layer
+    lines = format_head_table(table, (0, 0)).splitlines()
+    heads = tiny_transformer.cfg.heads
+    rows = lines[2:2 + 2 * heads]
+    assert [r.split()[:2] for r in rows] == [[str(l), str(a)] for l in (1, 2) for a in range(1, heads + 1)]
+    assert rows[heads].split()[2:6] == ["-"] * 4
+    assert rows[heads].split()[6] == f"{table.enc_prev[1, 0]:.3f}"
+    m = messages("en")
+    frame = figures.head_frame({"metrics": {"heads": {**table.to_json(), "shown": [0, 0]}}}, m)
+    assert len(frame) == 2 * heads
+    assert frame[m("figures.col_head_aer_all")].tolist()[heads:] == ["–"] * heads
+    assert frame[m("figures.col_head_prev")].tolist()[heads] == f"{table.enc_prev[1, 0]:.2f}"
+
+
 def test_the_snapshots_follow_the_chosen_head():
     from attnviz.evaluate import show_head_in_snapshots
 

@@ -5,11 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz.checkpoint import load_bundle
+from attnviz.checkpoint import load_bundle, save_bundle
+from attnviz.config import ModelConfig, default_config, weight_shapes
 from attnviz.fastdecode import fast_decoder
 from attnviz.torchdecode import encoded_source, forced_heads, record
 from attnviz.trace import trace_translation
 from attnviz.vocab import EOS_ID
+from tiny_models import tiny_model
 
 SENTENCES = ["I see the white house.", "Tom's house is small and the dog is big.", "Where is Tom?"]
 
@@ -52,6 +54,32 @@ def test_every_head_equals_the_torch_modules(tiny_transformer, sentence):
     for name in ("cross_scores", "cross_weights", "queries", "keys", "values", "cross_out", "self_weights", "memory"):
         np.testing.assert_allclose(getattr(got.heads, name), getattr(want.heads, name), atol=1e-5, rtol=1e-5,
                                    err_msg=name)
+
+
+def test_a_decoder_shallower_than_its_encoder_decodes_as_its_torch_modules(tmp_path):
+    """decoder_layers (here 1 under a 2-layer encoder): the bundle's tensors are the torch model's, and
+    every head of the NumPy decoder equals the torch decoder's."""
+    model, src_vocab, tgt_vocab = tiny_model("transformer", seed=7, decoder_layers=1, attention_layer=0)
+    bundle = load_bundle(save_bundle(model, src_vocab, tgt_vocab, tmp_path / "transformer"))
+    assert weight_shapes(bundle.cfg) == {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    names = weight_shapes(bundle.cfg)
+    assert any(k.startswith("encoder.layers.1.") for k in names)
+    assert not any(k.startswith("decoder.layers.1.") for k in names)
+    got = trace_translation(bundle, SENTENCES[1], beam=2)
+    assert got.heads.shape == (1, 2)
+    ids = bundle.tgt_vocab.encode(got.tgt_tokens[:-1]) + [EOS_ID]
+    ids = [i if pos < 0 else 1 for i, pos in zip(ids, got.copied)]
+    want = record(bundle, encoded_source(bundle, SENTENCES[1]), ids, "greedy")
+    for name in ("cross_scores", "cross_weights", "queries", "cross_out", "self_weights"):
+        np.testing.assert_allclose(getattr(got.heads, name), getattr(want.heads, name), atol=1e-5, rtol=1e-5,
+                                   err_msg=name)
+
+
+def test_the_default_recipe_shows_a_layer_the_decoder_has():
+    assert default_config("transformer", 50, 60, decoder_layers=2).attention_layer == 1
+    assert default_config("transformer", 50, 60).attention_layer == ModelConfig.attention_layer
+    assert default_config("transformer", 50, 60, decoder_layers=2).dec_layers == 2
+    assert ModelConfig(scorer="transformer").dec_layers == ModelConfig.layers  # bundles without the field
 
 
 def test_for_head_shows_that_heads_three_steps(tiny_transformer):

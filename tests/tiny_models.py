@@ -23,14 +23,15 @@ def tiny_vocabs() -> tuple[Vocab, Vocab]:
             Vocab.build((p.tgt_tokens for p in pairs), 1, 100))
 
 
-def tiny_model(scorer: str, seed: int = 0, steps: int = 40) -> tuple[torch.nn.Module, Vocab, Vocab]:
+def tiny_model(scorer: str, seed: int = 0, steps: int = 40, **sizes) -> tuple[torch.nn.Module, Vocab, Vocab]:
     """A 16-d model fitted for `steps` Adam steps on the fixture pairs, so its outputs are not ties.
-    The Transformer has 2 + 2 layers of 2 heads (K = 8) and shows layer 1, head 1."""
+    The Transformer has 2 + 2 layers of 2 heads (K = 8) and shows layer 1, head 1; `sizes` overrides
+    ModelConfig fields (e.g. decoder_layers=1, attention_layer=0)."""
     torch.manual_seed(seed)
     src_vocab, tgt_vocab = tiny_vocabs()
-    cfg = ModelConfig(scorer=scorer, src_vocab_size=len(src_vocab), tgt_vocab_size=len(tgt_vocab),
-                      emb_dim=16, hidden=16, softmax_cutoffs=(20,), layers=2, heads=2, ff_dim=32,
-                      attention_layer=1, attention_head=1)
+    cfg = ModelConfig(**{**dict(scorer=scorer, src_vocab_size=len(src_vocab), tgt_vocab_size=len(tgt_vocab),
+                                emb_dim=16, hidden=16, softmax_cutoffs=(20,), layers=2, heads=2, ff_dim=32,
+                                attention_layer=1, attention_head=1), **sizes})
     model = torch_model(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     batch = make_batch(read_pairs(TINY_PAIRS), src_vocab, tgt_vocab)

@@ -114,12 +114,14 @@ def head_frame(card: dict, m: Messages | None = None) -> pd.DataFrame | None:
     if not heads:
         return None
     shown = tuple(heads["shown"])
-    layers, per_layer = np.array(heads["aer_all"]).shape
+    per_layer = np.array(heads["aer_all"]).shape[1]
+    layers = max(len(heads[name]) for name in HEAD_COLUMNS)  # the encoder may have more layers than the decoder
+    cell = lambda name, l, h: format(heads[name][l][h], ".2f") if l < len(heads[name]) else "–"  # noqa: E731
     rows = []
     for layer in range(layers):
         for head in range(per_layer):
             row = {m("figures.col_layer"): layer + 1, m("figures.col_head"): head + 1}
-            row.update({m(key): format(heads[name][layer][head], ".2f") for name, key in HEAD_COLUMNS.items()})
+            row.update({m(key): cell(name, layer, head) for name, key in HEAD_COLUMNS.items()})
             row[m("figures.col_head_shown")] = "✓" if (layer, head) == shown else ""
             rows.append(row)
     return pd.DataFrame(rows)
@@ -217,13 +219,25 @@ def bleu_by_length_chart(cards: Mapping[str, dict], m: Messages | None = None, b
 
 
 def distilled_marks(cards: Mapping[str, dict], m: Messages | None = None) -> pd.DataFrame:
-    """Where a model's training switched to a teacher's translations (train --distilled). Columns:
-    model, epoch (the epochs seen before the switch, on history_frame's axis), label."""
+    """Where a model's training changed course: it switched to a teacher's translations (train
+    --distilled; also the switch of the run it was continued from), or its decoder lost a layer (train
+    --drop-decoder-layer). Columns: model, epoch (the epochs seen before, on history_frame's axis), label."""
     m = _en(m)
-    rows = [{"model": scorer, "epoch": float(card["distilled"]["from_epoch"] - 1),
-             "label": m("figures.distilled_mark", model=scorer, teacher=card["distilled"]["teacher"] or "?")}
-            for scorer, card in cards.items() if card.get("distilled")]
-    return pd.DataFrame(rows, columns=["model", "epoch", "label"])
+    rows = []
+    for scorer, card in cards.items():
+        origin = card.get("continued_from") or {}
+        for switch in (origin.get("distilled"), card.get("distilled")):
+            if switch:
+                rows.append({"model": scorer, "epoch": float(switch["from_epoch"] - 1),
+                             "label": m("figures.distilled_mark", model=scorer, teacher=switch["teacher"] or "?")})
+        if origin.get("dropped_decoder_layer"):
+            before = origin.get("config") or {}
+            depth = before.get("decoder_layers") or before.get("layers") or 0
+            rows.append({"model": scorer, "epoch": float(origin["epochs"]),
+                         "label": m("figures.layer_dropped_mark", model=scorer, layers=max(depth - 1, 1),
+                                    layer=origin["dropped_decoder_layer"])})
+    marks = pd.DataFrame(rows, columns=["model", "epoch", "label"])  # one label a place: changes at once, one text
+    return marks.groupby(["model", "epoch"], as_index=False, sort=False).agg({"label": "\n".join})
 
 
 def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.Chart:

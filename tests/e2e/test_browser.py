@@ -57,6 +57,8 @@ def test_translate_hover_and_play_back(page, tmp_path):
         ".join(' ') === 'Where is my car ?'", timeout=TIMEOUT_MS)
     assert plot.locator("g.ytick").count() >= 1
     assert plot.locator(".colorbar").count() == 1
+    # plotly.js has the figure's data revision (views/common.DATA_REVISION), so it draws the chart once
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot').layout.datarevision") == "spec"
 
     # hovering a cell shows both words, the weight and the raw score
     x, y = heatmap_cell_center(page, row=0, col=3)
