@@ -420,3 +420,7 @@ def test_the_training_chart_keeps_an_earlier_teacher_and_marks_a_dropped_layer(t
     assert "learns dot's" in marks.label[0] and "dot+general+concat" in marks.label[1]
     assert "a decoder of 2 layers" in marks.label[1] and "layer 2 left out" in marks.label[1]
     assert "2개 층" in figures.distilled_marks({"transformer": card}, messages("ko")).label[1]
+    spec = figures.training_chart({"transformer": card}).to_dict()
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    tops = [row["top"] for row in spec["datasets"][text["data"]["name"]]]
+    assert tops == [0, 2 * figures.MARK_LINE_PX]  # the second label starts below the first's two lines

@@ -240,6 +240,9 @@ def distilled_marks(cards: Mapping[str, dict], m: Messages | None = None) -> pd.
     return marks.groupby(["model", "epoch"], as_index=False, sort=False).agg({"label": "\n".join})
 
 
+MARK_LINE_PX = 15  # one line of a training-chart mark's label (fontSize 12)
+
+
 def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.Chart:
     """Training and validation loss per epoch, one colour per model, dashed for validation; a grey rule
     where a model went on with a teacher's translations (its validation loss, on human translations,
@@ -252,9 +255,11 @@ def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.
     if marks.empty:
         return _readable(lines.properties(title=title, height=320))
     rule = alt.Chart(marks).mark_rule(color="#777777", strokeDash=[2, 2]).encode(x="epoch:Q")
+    rows = marks.label.str.count("\n") + 1  # lines of text in each label
+    marks = marks.assign(top=(rows.cumsum() - rows) * MARK_LINE_PX)  # each label below the one before: no overlap
     label = alt.Chart(marks).mark_text(align="right", baseline="top", dx=-4, dy=4, color="#444444", fontSize=12,
                                           lineBreak="\n").encode(
-        x="epoch:Q", y=alt.value(0), text="label:N")
+        x="epoch:Q", y=alt.Y("top:Q", scale=None, axis=None), text="label:N")
     return _readable(alt.layer(lines, rule, label).properties(title=title, height=320))
 
 
