@@ -400,12 +400,12 @@ def test_the_training_chart_marks_where_a_model_went_on_with_a_teachers_translat
     from attnviz.i18n import messages
 
     cards = {**tiny_cards, "transformer": {**tiny_cards["transformer"], "distilled": {"teacher": "dot", "from_epoch": 3}}}
-    marks = figures.distilled_marks(cards, messages("ko"))
+    marks = figures.course_marks(cards, messages("ko"))
     assert marks.model.tolist() == ["transformer"] and marks.epoch.tolist() == [2.0]  # after its 2 human epochs
     assert "dot" in marks.label[0] and "번역" in marks.label[0]
     spec = figures.training_chart(cards).to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "rule", "text"]
-    assert figures.distilled_marks(tiny_cards).empty and "layer" not in figures.training_chart(tiny_cards).to_dict()
+    assert figures.course_marks(tiny_cards).empty and "layer" not in figures.training_chart(tiny_cards).to_dict()
 
 
 def test_the_training_chart_keeps_an_earlier_teacher_and_marks_a_dropped_layer(tiny_cards):
@@ -415,11 +415,11 @@ def test_the_training_chart_keeps_an_earlier_teacher_and_marks_a_dropped_layer(t
               "config": {"layers": 3, "decoder_layers": 0}}
     card = {**tiny_cards["transformer"], "continued_from": origin,
             "distilled": {"teacher": "dot+general+concat", "from_epoch": 6}}
-    marks = figures.distilled_marks({"transformer": card}, messages("en"))
+    marks = figures.course_marks({"transformer": card}, messages("en"))
     assert marks.epoch.tolist() == [2.0, 5.0]  # both changes after epoch 5 share one label
     assert "learns dot's" in marks.label[0] and "dot+general+concat" in marks.label[1]
     assert "a decoder of 2 layers" in marks.label[1] and "layer 2 left out" in marks.label[1]
-    assert "2개 층" in figures.distilled_marks({"transformer": card}, messages("ko")).label[1]
+    assert "2개 층" in figures.course_marks({"transformer": card}, messages("ko")).label[1]
     spec = figures.training_chart({"transformer": card}).to_dict()
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
     tops = [row["top"] for row in spec["datasets"][text["data"]["name"]]]

@@ -8,6 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..config import ModelConfig
 from ..text import LENGTH_BUCKETS
 from ..i18n import Messages
 from ._base import BIG, INK, SCORER_COLORS, _en
@@ -218,7 +219,7 @@ def bleu_by_length_chart(cards: Mapping[str, dict], m: Messages | None = None, b
     ).properties(height=320), big)
 
 
-def distilled_marks(cards: Mapping[str, dict], m: Messages | None = None) -> pd.DataFrame:
+def course_marks(cards: Mapping[str, dict], m: Messages | None = None) -> pd.DataFrame:
     """Where a model's training changed course: it switched to a teacher's translations (train
     --distilled; also the switch of the run it was continued from), or its decoder lost a layer (train
     --drop-decoder-layer). Columns: model, epoch (the epochs seen before, on history_frame's axis), label."""
@@ -231,10 +232,9 @@ def distilled_marks(cards: Mapping[str, dict], m: Messages | None = None) -> pd.
                 rows.append({"model": scorer, "epoch": float(switch["from_epoch"] - 1),
                              "label": m("figures.distilled_mark", model=scorer, teacher=switch["teacher"] or "?")})
         if origin.get("dropped_decoder_layer"):
-            before = origin.get("config") or {}
-            depth = before.get("decoder_layers") or before.get("layers") or 0
+            depth = ModelConfig.from_json(origin.get("config") or {}).dec_layers  # before the layer left
             rows.append({"model": scorer, "epoch": float(origin["epochs"]),
-                         "label": m("figures.layer_dropped_mark", model=scorer, layers=max(depth - 1, 1),
+                         "label": m("figures.layer_dropped_mark", model=scorer, layers=depth - 1,
                                     layer=origin["dropped_decoder_layer"])})
     marks = pd.DataFrame(rows, columns=["model", "epoch", "label"])  # one label a place: changes at once, one text
     return marks.groupby(["model", "epoch"], as_index=False, sort=False).agg({"label": "\n".join})
@@ -251,7 +251,7 @@ def training_chart(cards: Mapping[str, dict], m: Messages | None = None) -> alt.
     df = history_frame(cards)
     title = alt.TitleParams(m("figures.training_title"), subtitle=m("figures.training_subtitle"))
     lines = _loss_lines(df, cards, m)
-    marks = distilled_marks(cards, m)
+    marks = course_marks(cards, m)
     if marks.empty:
         return _readable(lines.properties(title=title, height=320))
     rule = alt.Chart(marks).mark_rule(color="#777777", strokeDash=[2, 2]).encode(x="epoch:Q")
