@@ -264,10 +264,11 @@ def _ensemble_best(members: Sequence[Bundle], y: torch.Tensor, hs: list, encs: l
 
 
 def same_vocabularies(bundles: Sequence[Bundle]) -> bool:
-    """True when every bundle reads and writes the same words with the same ids (an ensemble can average them)."""
+    """(Bundles, or anything with `src_vocab` and `tgt_vocab`.) True when every one reads and writes the same words with the same ids, names it copies
+    included (an ensemble can average them; a run can continue one's weights in another's place)."""
     first = bundles[0]
-    return all(b.src_vocab.tokens == first.src_vocab.tokens and b.tgt_vocab.tokens == first.tgt_vocab.tokens
-               for b in bundles[1:])
+    return all(b.src_vocab.tokens == first.src_vocab.tokens and b.src_vocab.index == first.src_vocab.index
+               and b.tgt_vocab.tokens == first.tgt_vocab.tokens for b in bundles[1:])
 
 
 def _batch_words(bundle: Bundle, row: torch.Tensor, copies: torch.Tensor, src_tokens: Sequence[str]) -> list[str]:

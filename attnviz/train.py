@@ -12,6 +12,7 @@ import random
 import time
 from dataclasses import fields
 from pathlib import Path
+from types import SimpleNamespace
 
 import torch
 from tqdm import tqdm
@@ -24,6 +25,7 @@ from .data import (Pair, batches, hide_shared_names, names_written_the_same, rea
 from .distill import distilled_pairs, read_distilled, teacher_name
 from .model import Seq2Seq
 from .snapshots import Recorder, without_layer
+from .torchdecode import same_vocabularies
 from .transformer import without_decoder_layer
 from .vocab import Vocab
 
@@ -210,9 +212,7 @@ def _start_from(model, init: Path, src_vocab: Vocab, tgt_vocab: Vocab,
     drop_decoder_layer n (1-based): a Transformer decoder one layer shallower than init's starts from
     init's other layers (and its frames keep their heads only)."""
     bundle = load_bundle(init)
-    same = (bundle.src_vocab.tokens == src_vocab.tokens and bundle.src_vocab.index == src_vocab.index
-            and bundle.tgt_vocab.tokens == tgt_vocab.tokens)
-    if not same:
+    if not same_vocabularies([bundle, SimpleNamespace(src_vocab=src_vocab, tgt_vocab=tgt_vocab)]):
         raise ValueError(f"{init} was trained with other vocabularies than this data builds; cannot continue it")
     weights = {k: v.float() for k, v in bundle.model.state_dict().items()}
     card = bundle.card
