@@ -139,7 +139,8 @@ def copy_line(trace: Trace, m: Messages | None = None) -> str | None:
         words = ", ".join(f"{code(trace.tgt_tokens[t])} ({trace.weights[t][trace.copied[t]]:.2f})"
                           for t in trace.copied_steps)
         return m("explain.copy_line", words=words)
-    names = [tok for tok, known in zip(trace.src_tokens, trace.src_known) if copyable(tok, known)]
+    names = [tok for i, (tok, known) in enumerate(zip(trace.src_tokens, trace.src_known))
+             if copyable(tok, known, first=i == 0)]
     if trace.weights is None and names:
         return m("explain.none_cannot_copy", words=", ".join(code(w) for w in dict.fromkeys(names)))
     return None
@@ -236,7 +237,7 @@ def _pick(trace: Trace, t: int, m: Messages) -> str:
     best_tok, best_p = trace.topk_tokens[t][0], float(trace.topk_probs[t][0])
     values = {"word": code(tok), "p": f"{p:.2f}", "best": code(best_tok), "best_p": f"{best_p:.2f}"}
     copied = trace.copied[t]
-    copy = m("explain.copied", w=f"{trace.weights[t][copied]:.2f}", **values) if copied >= 0 else ""
+    copy = _copy_reason(trace, t, m, values) if copied >= 0 else ""
     if t < len(trace.forced) and trace.forced[t]:
         key = "explain.forced_same" if same_word(best_tok, tok) or copied >= 0 else "explain.forced_other"
         return " ".join(filter(None, [m(key, **values), copy]))
@@ -249,7 +250,16 @@ def _pick(trace: Trace, t: int, m: Messages) -> str:
     # greedy and not the most likely word: that word was <unk>, and there was nothing to copy
     if trace.weights is None:
         return m("explain.no_copy_none", **values)
-    return m("explain.no_copy", looked=code(trace.src_tokens[int(np.argmax(trace.weights[t]))]), **values)
+    return m("explain.no_copy", **values)
+
+
+def _copy_reason(trace: Trace, t: int, m: Messages, values: dict) -> str:
+    """Why step t copied its English word: attention's heaviest word, or the heaviest of those it may copy."""
+    w, pos, top = trace.weights[t], trace.copied[t], int(np.argmax(trace.weights[t]))
+    if pos == top or w[pos] == w[top]:
+        return m("explain.copied", w=f"{w[pos]:.2f}", **values)
+    return m("explain.copied_past", w=f"{w[pos]:.2f}", top=code(trace.src_tokens[top]), top_w=f"{w[top]:.2f}",
+             **values)
 
 
 def _softmax_terms(scores: np.ndarray, allowed: list[int], i: int, shown: int = 3) -> str:

@@ -51,10 +51,11 @@ def is_number(token: str) -> bool:
     return any(c.isdigit() for c in token)
 
 
-def copyable(token: str, known: bool) -> bool:
+def copyable(token: str, known: bool, first: bool = False) -> bool:
     """A source word the decoder may copy when its best word is <unk>: one the model does not know,
-    a number, or a capitalised word (a name). A known lowercase word is never written in English."""
-    return not known or is_number(token) or token[:1].isupper()
+    a number, or a capitalised word (a name), except a known word that is capitalised only because it
+    starts the sentence (`first`: "My", "The"). A known lowercase word is never written in English."""
+    return not known or is_number(token) or (token[:1].isupper() and not first)
 
 
 def normalize(text: str) -> str:

@@ -52,12 +52,18 @@ def _step_log_probs(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encod
     return bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
 
 
-def _copy_ok(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]]) -> torch.Tensor:
-    """(N,) True where a <unk> may be written at this step (trace.copy_position); weights (N, S) or None."""
+def _copy_positions(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]],
+                    ids: Sequence[Sequence[int]]) -> torch.Tensor:
+    """(N,) the source position a <unk> written at this step copies (trace.copy_position), -1 where
+    none may be copied; weights (N, S) or None (padded rows: each sentence's own words only)."""
     if weights is None:
-        return torch.zeros(len(tokens), dtype=torch.bool)
-    return torch.tensor([copy_position(w[: len(tok)].numpy(), tok, i) >= 0
-                         for w, tok, i in zip(weights, tokens, ids)])
+        return torch.full((len(tokens),), -1)
+    return torch.tensor([copy_position(w[: len(tok)].numpy(), tok, i) for w, tok, i in zip(weights, tokens, ids)])
+
+
+def _copy_ok(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]]) -> torch.Tensor:
+    """(N,) True where a <unk> may be written at this step; weights (N, S) or None."""
+    return _copy_positions(weights, tokens, ids) >= 0
 
 
 def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed,
@@ -216,7 +222,7 @@ def greedy_batch(bundle: Bundle, sentences: Sequence[str], max_len: int | None =
 def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]],
                      max_len: int | None = None, ensemble: Sequence[Bundle] = ()) -> tuple[torch.Tensor, torch.Tensor]:
     """greedy_batch before words: out (B, max_len) ids, PAD after <eos>; copies (B, max_len) the source
-    position attention looked at most on each step (the word a <unk> copies), -1 without attention.
+    position a <unk> written on each step copies (trace.copy_position), -1 where none may be copied.
 
     `ensemble`: more bundles with the same vocabularies; then each step writes the word whose
     log-probability, averaged over `bundle` and them, is best (`_ensemble_best`): a teacher for distill.py.
@@ -237,8 +243,7 @@ def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Seque
             nxt, h, weights = _step_best(bundle, y, hs[0], encs[0], None, tokens, ids)  # (B,), _, (B, S)
             hs = [h]
         out[:, t] = torch.where(done, PAD_ID, nxt)
-        if weights is not None:
-            copies[:, t] = weights.argmax(-1)
+        copies[:, t] = _copy_positions(weights, tokens, ids)
         done |= (nxt == EOS_ID) | (t + 1 >= limits)
         if done.all():
             break

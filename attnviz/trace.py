@@ -282,15 +282,18 @@ def forced_target(vocab: Vocab, target: str) -> tuple[list[int], list[str]]:
 
 
 def copy_position(weights: np.ndarray | None, tokens: Sequence[str], ids: Sequence[int]) -> int:
-    """Where a <unk> written now copies from: the English word attention weighs most, when it is one
-    the model may copy (text.copyable: unknown, a number, a name); -1 otherwise, and without attention.
+    """Where a <unk> written now copies from: of the English words the model may copy (text.copyable:
+    unknown, a number, a name) and attention can see, the one it weighs most; -1 when there is none,
+    and without attention. Attention may weigh a known word more ("sister" while "Camille" is written):
+    that word is translated, never copied, so the pointer picks among the words it may copy.
 
     weights: (S,) this step's softmax weights (hidden positions have weight 0, so are never copied).
     """
     if weights is None:
         return -1
-    pos = int(np.argmax(weights))
-    return pos if copyable(tokens[pos], ids[pos] != UNK_ID) else -1
+    may = [i for i, (tok, sid) in enumerate(zip(tokens, ids))
+           if weights[i] > 0 and copyable(tok, sid != UNK_ID, first=i == 0)]
+    return max(may, key=lambda i: weights[i]) if may else -1
 
 
 def copied_positions(
@@ -299,7 +302,7 @@ def copied_positions(
 ) -> tuple[int, ...]:
     """(T,) the source position each step copied, -1 if none. A decoded <unk> always copies (it is
     written only where copy_position allows it); a forced <unk> word counts as copied when it is the
-    very English word attention points at. weights: (T, S) or None."""
+    very English word copy_position picks. weights: (T, S) or None."""
     out = []
     for t, tok in enumerate(tgt_ids):
         pos = copy_position(None if weights is None else weights[t], tokens, ids) if tok == UNK_ID else -1

@@ -1,5 +1,5 @@
 """Copy through attention: where the model's best word is <unk>, it writes the English word attention
-weighs most, if that word may be copied (unknown, a number, a name); the model without attention never
+weighs most among those it may copy (unknown, a number, a name); the model without attention never
 copies. The invariants hold in greedy, beam, prefix and forced decoding, in NumPy and in torch."""
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from attnviz.data import (Pair, hide_shared_names, names_written_the_same, numbe
                           write_numbers_as_digits)
 from attnviz.explain import step_narration
 from attnviz.translate import trace_to_json
-from attnviz.trace import default_max_len, trace_translation
+from attnviz.text import copyable
+from attnviz.trace import copy_position, default_max_len, trace_translation
 from attnviz.vocab import UNK, UNK_ID, Vocab
 from tiny_models import tiny_model
 
 COPYABLE = "Marie Lyon 3 Kenji"  # every word unknown to the tiny vocabulary, a name or a number
 KNOWN = "i see the car ."  # every word known and lowercase: nothing may be copied
+MIXED = "the Marie car ."  # only Marie may be copied, though attention often weighs "car" or "." more
 
 
 def _unk_loving(scorer: str) -> Bundle:
@@ -42,9 +44,12 @@ def copier(request) -> Bundle:
 def check_copies(trace) -> None:
     """The copy invariants of one trace."""
     assert np.allclose(trace.weights.sum(-1), 1.0)
+    may = np.array([copyable(tok, known, first=i == 0)
+                    for i, (tok, known) in enumerate(zip(trace.src_tokens, trace.src_known))])
     for t in trace.copied_steps:
         pos = trace.copied[t]
-        assert pos == int(np.argmax(trace.weights[t]))  # the copied word is attention's argmax
+        assert may[pos] and trace.weights[t][pos] > 0
+        assert pos == int(np.argmax(np.where(may, trace.weights[t], -1)))  # the argmax of the words it may copy
         assert trace.tgt_tokens[t] == trace.src_tokens[pos]
     assert "<unk>" not in trace.tgt_tokens
 
@@ -54,6 +59,22 @@ def test_greedy_copies_every_step_from_the_attention_argmax(copier):
     assert trace.copied_steps == list(range(trace.num_steps))  # <unk> is always best, always copyable
     check_copies(trace)
     assert trace.translation.split() == [trace.src_tokens[p] for p in trace.copied]
+
+
+def test_the_pointer_picks_the_heaviest_word_it_may_copy():
+    tokens, ids = ["My", "sister", "Camille", "sings", "3", "songs"], [5, 6, UNK_ID, 7, UNK_ID, 8]
+    weights = np.array([0.05, 0.5, 0.2, 0.05, 0.15, 0.05])
+    assert copy_position(weights, tokens, ids) == 2  # "sister" weighs more, but a known word is translated
+    assert copy_position(np.array([0.9, 0.02, 0.02, 0.02, 0.02, 0.02]), tokens, ids) in (2, 4)
+    assert copy_position(np.array([0.5, 0.1, 0.0, 0.1, 0.2, 0.1]), tokens, ids) == 4  # a hidden word has weight 0
+    assert copy_position(np.array([0.5, 0.3, 0.0, 0.2, 0.0, 0.0]), tokens, ids) == -1  # nothing left to copy
+    assert copy_position(None, tokens, ids) == -1
+
+
+def test_a_known_word_capitalised_only_because_it_starts_the_sentence_is_not_a_name():
+    assert not copyable("My", True, first=True) and copyable("Paris", True, first=False)
+    assert copyable("Camille", False, first=True)  # an unknown word is copied wherever it stands
+    assert copyable("3", True, first=True) and not copyable("sister", True)
 
 
 def test_json_says_which_steps_were_copied(copier):
@@ -84,8 +105,8 @@ def test_numpy_greedy_equals_the_torch_modules(copier):
     assert trace.model_ids(copier.tgt_vocab) == ids
     assert forced.tgt_tokens == trace.tgt_tokens and forced.copied == trace.copied
     assert np.allclose(forced.weights, trace.weights, atol=1e-5)
-    assert ref.greedy_batch(copier, [COPYABLE, KNOWN]) == [trace.translation,
-                                                           trace_translation(copier, KNOWN).translation]
+    assert ref.greedy_batch(copier, [COPYABLE, KNOWN, MIXED]) == [
+        trace_translation(copier, s).translation for s in (COPYABLE, KNOWN, MIXED)]
 
 
 @pytest.mark.parametrize("beam", [2, 3])
@@ -125,9 +146,20 @@ def test_narration_of_a_copy_names_the_word_and_its_weight(copier):
     assert "Beam search" not in text
 
 
+def test_narration_says_when_attention_weighs_a_known_word_more_than_the_copied_one(copier):
+    trace = trace_translation(copier, MIXED)
+    past = [t for t in trace.copied_steps if int(np.argmax(trace.weights[t])) != trace.copied[t]]
+    assert trace.copied_steps and all(trace.tgt_tokens[t] == "Marie" for t in trace.copied_steps)
+    assert past  # the tiny model looks at "car" or "." while it copies
+    for t in past:
+        text = step_narration(trace, t)
+        top = trace.src_tokens[int(np.argmax(trace.weights[t]))]
+        assert f"`{top}`" in text and "never copies" in text and f"{trace.weights[t][1]:.2f}" in text
+
+
 def test_greedy_narration_never_mentions_beam_search_when_unk_could_not_be_copied(copier):
     trace = trace_translation(copier, KNOWN)
-    text = step_narration(trace, 0)  # <unk> was best but pointed at a known word: the next best was written
+    text = step_narration(trace, 0)  # <unk> was best but every word is known: the next best was written
     assert "Beam search" not in text and "nothing to copy" in text
 
 

@@ -47,3 +47,16 @@ def test_the_stage_draws_and_reveals_the_copy(monkeypatch):
     assert not at.exception
     text = " ".join(str(x.value) for x in [*at.markdown, *at.info, *at.warning, *at.success])
     assert "copies" in text and "Copied through attention" in text and "No attention, no copy" in text
+
+
+def test_before_the_answer_the_heatmap_hides_where_the_focus_word_was_copied_from(traces):
+    from attnviz import figures
+
+    stage = lesson.STAGES[STAGE - 1]
+    main = traces["main"]
+    t = lesson.focus_step(stage, main)
+    copy_rows = lambda spec: [round((sh["y0"] + sh["y1"]) / 2) for sh in spec["layout"]["shapes"]  # noqa: E731
+                              if sh.get("name") == figures.COPY_SHAPE]
+    asked = figures.mark_cells(figures.attention_heatmap(main, upto=t), blank_row=t)
+    assert t not in copy_rows(asked)  # the dotted outline would give the answer away
+    assert copy_rows(figures.attention_heatmap(main)) == main.copied_steps  # shown once revealed

@@ -25,6 +25,7 @@ WEIGHT_SCALE = _scale(sequential.Blues)  # one scale, 0 (white) to 1 (dark blue)
 STATE_SCALE = _scale(diverging.RdBu_r)  # hidden-state numbers: blue negative, red positive, white 0
 HIGHLIGHT = "#d62728"  # the current step / the chosen word
 COPY_INK = "#17becf"  # the cell a copied French word came from (dotted outline)
+COPY_SHAPE = "copied-from"  # the name of those outlines in a spec
 BAR = "#9ecae1"
 INK = "#111111"  # labels: near-black on white, readable on a projector
 FONT = dict(size=15, color=INK)

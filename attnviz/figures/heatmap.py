@@ -11,7 +11,7 @@ from ..explain import same_word
 from ..i18n import Messages
 from ..trace import Trace
 from ..vocab import UNK
-from ._base import (BIG, COPY_INK, FITTED, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
+from ._base import (BIG, COPY_INK, COPY_SHAPE, FITTED, FONT, HIGHLIGHT, INK, STATE_SCALE, TEXT_IN_CELLS_MAX, WEIGHT_SCALE, _en,
                     _has_attention, _safe, _title, _widest, src_labels, text_px, tgt_labels, wrapped)
 
 # ---------------------------------------------------------------- attention heatmap
@@ -152,7 +152,7 @@ def attention_heatmap(trace: Trace, upto: int | None = None, title: str | None =
             layout["xaxis"]["tickfont"] = dict(size=max(7, min(size, int(col_px * 0.9))), color=INK)
     shown = range(shape[0] if upto is None else upto + 1)
     layout["shapes"] = [dict(type="rect", x0=trace.copied[t] - 0.45, x1=trace.copied[t] + 0.45, y0=t - 0.45,
-                             y1=t + 0.45, line=dict(color=COPY_INK, width=3, dash="dot"))
+                             y1=t + 0.45, line=dict(color=COPY_INK, width=3, dash="dot"), name=COPY_SHAPE)
                         for t in trace.copied_steps if t in shown]  # where each copied word came from
     if upto is not None:
         layout["shapes"].append(dict(type="rect", x0=-0.5, x1=shape[1] - 0.5, y0=upto - 0.5, y1=upto + 0.5,

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import BAR, BIG, FITTED, HIGHLIGHT, INK, _en, _safe, _title, _widest
+from ._base import BAR, BIG, COPY_SHAPE, FITTED, HIGHLIGHT, INK, _en, _safe, _title, _widest
 from .cards import metrics_frame
 from .heatmap import _bar, attention_heatmap, step_frame
 
@@ -117,14 +117,16 @@ def lesson_small_heatmap(trace: Trace, *, m: Messages | None = None, big: bool =
 
 def mark_cells(spec: dict, cells=(), guess: tuple[int, int] | None = None, blank_row: int | None = None) -> dict:
     """A heatmap spec (attention_heatmap) with (step, English position) `cells` outlined in red, the
-    student's `guess` cell in dashed orange, and row `blank_row` emptied (not revealed yet). A new spec."""
+    student's `guess` cell in dashed orange, and row `blank_row` emptied (not revealed yet), the outline
+    of a word it copied included. A new spec."""
     data = [dict(d) for d in spec["data"]]
     layout = dict(spec["layout"])
+    shapes = list(layout.get("shapes") or [])
     if blank_row is not None:
         z = np.array(data[0]["z"], dtype=float)  # (T, S)
         z[blank_row] = np.nan
         data[0]["z"] = z
-    shapes = list(layout.get("shapes") or [])
+        shapes = [sh for sh in shapes if not (sh.get("name") == COPY_SHAPE and sh["y0"] < blank_row < sh["y1"])]
     shapes += [dict(type="rect", x0=i - 0.5, x1=i + 0.5, y0=t - 0.5, y1=t + 0.5, line=dict(color=HIGHLIGHT, width=4))
                for t, i in cells]
     if guess is not None and tuple(guess) not in {tuple(c) for c in cells}:
