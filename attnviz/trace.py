@@ -281,19 +281,26 @@ def forced_target(vocab: Vocab, target: str) -> tuple[list[int], list[str]]:
     return forced_tokens(vocab, words)
 
 
-def copy_position(weights: np.ndarray | None, tokens: Sequence[str], ids: Sequence[int]) -> int:
+def copy_mask(tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
+    """(S,) True where the English word is one the decoder may copy (text.copyable)."""
+    return np.array([copyable(tok, sid != UNK_ID, first=i == 0) for i, (tok, sid) in enumerate(zip(tokens, ids))],
+                    dtype=bool)
+
+
+def copy_position(weights: np.ndarray | None, tokens: Sequence[str], ids: Sequence[int],
+                  mask: np.ndarray | None = None) -> int:
     """Where a <unk> written now copies from: of the English words the model may copy (text.copyable:
     unknown, a number, a name) and attention can see, the one it weighs most; -1 when there is none,
     and without attention. Attention may weigh a known word more ("sister" while "Camille" is written):
     that word is translated, never copied, so the pointer picks among the words it may copy.
 
-    weights: (S,) this step's softmax weights (hidden positions have weight 0, so are never copied).
+    weights: (S,) this step's softmax weights (hidden positions have weight 0, so are never copied);
+    mask: copy_mask(tokens, ids), when the caller has it already.
     """
     if weights is None:
         return -1
-    may = [i for i, (tok, sid) in enumerate(zip(tokens, ids))
-           if weights[i] > 0 and copyable(tok, sid != UNK_ID, first=i == 0)]
-    return max(may, key=lambda i: weights[i]) if may else -1
+    may = (copy_mask(tokens, ids) if mask is None else mask) & (weights > 0)  # (S,)
+    return int(np.argmax(np.where(may, weights, -1.0))) if may.any() else -1
 
 
 def copied_positions(
@@ -350,20 +357,21 @@ def _check_penalty(penalty: str | float) -> None:
 
 @dataclass(frozen=True)
 class _Source:
-    """A sentence ready to decode: its tokens, ids and attention mask."""
+    """A sentence ready to decode: its tokens, ids, attention mask and the words it may copy."""
 
     sentence: str
     tokens: list[str]
     ids: list[int]
     allowed: np.ndarray | None  # (S,) True where attention may look; None: everywhere
     blocked: tuple[int, ...]
+    may_copy: np.ndarray  # (S,) copy_mask: True where a <unk> may copy the English word
 
 
 def prepare(bundle: Bundle, sentence: str, blocked: Sequence[int]) -> _Source:
     """Check and tokenise the sentence and the blocked positions (ValueError with a readable message)."""
     tokens, ids = source_ids(bundle, sentence)
     allowed = allowed_mask(len(ids), blocked) if blocked else None
-    return _Source(sentence, tokens, ids, allowed, tuple(sorted(set(blocked))))
+    return _Source(sentence, tokens, ids, allowed, tuple(sorted(set(blocked))), copy_mask(tokens, ids))
 
 
 @dataclass
@@ -423,7 +431,8 @@ def _search(
         cands = []  # (cumulative log-prob, node)
         for r, (_, sel, _) in enumerate(tops):
             base = s.cum[live[r]] if live[r] >= 0 else 0.0
-            can_copy = step.weights is not None and copy_position(step.weights[r], src.tokens, src.ids) >= 0
+            can_copy = step.weights is not None and any(tok == UNK_ID for _, tok in sel) and \
+                copy_position(step.weights[r], src.tokens, src.ids, src.may_copy) >= 0
             for lp, tok in [c for c in sel if c[1] != UNK_ID or can_copy][:beam]:
                 cands.append((base + lp, s.add(live[r], tok, lp, base + lp, "pruned", (t, r))))
         cands.sort(key=lambda c: -c[0])  # stable: ties keep row, then rank order
@@ -584,7 +593,7 @@ def _node_word(vocab: Vocab, s: _Search, src: _Source, node: int, prefix_shown: 
         return prefix_shown[t]
     if s.token[node] == UNK_ID:
         weights = s.steps[t][0].weights
-        pos = copy_position(None if weights is None else weights[row], src.tokens, src.ids)
+        pos = copy_position(None if weights is None else weights[row], src.tokens, src.ids, src.may_copy)
         if pos >= 0:
             return src.tokens[pos]
     return vocab.decode([s.token[node]])[0]

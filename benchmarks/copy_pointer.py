@@ -3,7 +3,8 @@ it has no word for (a number, a name it never saw), force the human translation 
 step, whether each candidate pointer's heaviest English word is the one to copy, and whether its
 heaviest among the words the decoder may copy is (text.copyable; trace.copy_position's rule). The
 candidates: a Transformer's every head, each layer's mean of heads, the mean of all heads; a GRU's
-one attention.
+one attention. Also printed: how often `<unk>` is the model's most likely word at those steps (where
+it is not, the model writes some other word and nothing is copied).
 
 Copy events come from the validation split (never the test): pairs with a number word on both sides
 become digits on both (data.numbers_as_digits), and a name written the same on both sides ("Tom")
@@ -76,6 +77,7 @@ def score(bundle, pairs: list[Pair]) -> tuple[dict[str, float], int]:
             if not wanted:
                 continue
             events += 1
+            hits["<unk> its most likely word"] = hits.get("<unk> its most likely word", 0) + (tr.topk_tokens[t][0] == "<unk>")
             for name, w in pointers(tr).items():
                 hits[name] = hits.get(name, 0) + (int(np.argmax(w[t])) in wanted)
                 among = f"{name}, among copyable"
