@@ -139,8 +139,7 @@ def copy_line(trace: Trace, m: Messages | None = None) -> str | None:
         words = ", ".join(f"{code(trace.tgt_tokens[t])} ({trace.weights[t][trace.copied[t]]:.2f})"
                           for t in trace.copied_steps)
         return m("explain.copy_line", words=words)
-    names = [tok for i, (tok, known) in enumerate(zip(trace.src_tokens, trace.src_known))
-             if copyable(tok, known, first=i == 0)]
+    names = [tok for tok, known in zip(trace.src_tokens, trace.src_known) if copyable(tok, known)]
     if trace.weights is None and names:
         return m("explain.none_cannot_copy", words=", ".join(code(w) for w in dict.fromkeys(names)))
     return None

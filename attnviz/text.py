@@ -51,11 +51,12 @@ def is_number(token: str) -> bool:
     return any(c.isdigit() for c in token)
 
 
-def copyable(token: str, known: bool, first: bool = False) -> bool:
-    """A source word the decoder may copy when its best word is <unk>: one the model does not know,
-    a number, or a capitalised word (a name), except a known word that is capitalised only because it
-    starts the sentence (`first`: "My", "The"). A known lowercase word is never written in English."""
-    return not known or is_number(token) or (token[:1].isupper() and not first)
+def copyable(token: str, known: bool) -> bool:
+    """A source word the decoder may copy when its best word is <unk>: one the model does not know
+    (a name it never saw or always copies, a rare word) or a number. A word it knows is written from
+    its own vocabulary, never in English: "sister", but also "I", "Monday", "September" or a name it
+    learnt ("Tom"), which French may write otherwise (je, lundi, septembre)."""
+    return not known or is_number(token)
 
 
 def normalize(text: str) -> str:

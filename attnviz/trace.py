@@ -283,14 +283,13 @@ def forced_target(vocab: Vocab, target: str) -> tuple[list[int], list[str]]:
 
 def copy_mask(tokens: Sequence[str], ids: Sequence[int]) -> np.ndarray:
     """(S,) True where the English word is one the decoder may copy (text.copyable)."""
-    return np.array([copyable(tok, sid != UNK_ID, first=i == 0) for i, (tok, sid) in enumerate(zip(tokens, ids))],
-                    dtype=bool)
+    return np.array([copyable(tok, sid != UNK_ID) for tok, sid in zip(tokens, ids)], dtype=bool)
 
 
 def copy_position(weights: np.ndarray | None, tokens: Sequence[str], ids: Sequence[int],
                   mask: np.ndarray | None = None) -> int:
     """Where a <unk> written now copies from: of the English words the model may copy (text.copyable:
-    unknown, a number, a name) and attention can see, the one it weighs most; -1 when there is none,
+    one it does not know, or a number) and attention can see, the one it weighs most; -1 when there is none,
     and without attention. Attention may weigh a known word more ("sister" while "Camille" is written):
     that word is translated, never copied, so the pointer picks among the words it may copy.
 

@@ -71,7 +71,7 @@ def score(bundle, pairs: list[Pair]) -> tuple[dict[str, float], int]:
     for p in pairs:
         tr = trace_translation(bundle, p.en, target=p.fr)
         src = list(zip(tr.src_tokens, tr.src_known))
-        can = np.array([copyable(s, known, first=i == 0) for i, (s, known) in enumerate(src)])
+        can = np.array([copyable(s, known) for s, known in src])
         for t, tok in enumerate(tr.tgt_tokens[:-1]):
             wanted = [i for i, (s, known) in enumerate(src) if not known and s == tok]
             if not wanted:

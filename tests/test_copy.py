@@ -44,8 +44,7 @@ def copier(request) -> Bundle:
 def check_copies(trace) -> None:
     """The copy invariants of one trace."""
     assert np.allclose(trace.weights.sum(-1), 1.0)
-    may = np.array([copyable(tok, known, first=i == 0)
-                    for i, (tok, known) in enumerate(zip(trace.src_tokens, trace.src_known))])
+    may = np.array([copyable(tok, known) for tok, known in zip(trace.src_tokens, trace.src_known)])
     for t in trace.copied_steps:
         pos = trace.copied[t]
         assert may[pos] and trace.weights[t][pos] > 0
@@ -62,7 +61,7 @@ def test_greedy_copies_every_step_from_the_attention_argmax(copier):
 
 
 def test_the_pointer_picks_the_heaviest_word_it_may_copy():
-    tokens, ids = ["My", "sister", "Camille", "sings", "3", "songs"], [5, 6, UNK_ID, 7, UNK_ID, 8]
+    tokens, ids = ["My", "sister", "Camille", "sings", "3", "songs"], [5, 6, UNK_ID, 7, UNK_ID, 8]  # "My" is known
     weights = np.array([0.05, 0.5, 0.2, 0.05, 0.15, 0.05])
     assert copy_position(weights, tokens, ids) == 2  # "sister" weighs more, but a known word is translated
     assert copy_position(np.array([0.9, 0.02, 0.02, 0.02, 0.02, 0.02]), tokens, ids) in (2, 4)
@@ -71,10 +70,10 @@ def test_the_pointer_picks_the_heaviest_word_it_may_copy():
     assert copy_position(None, tokens, ids) == -1
 
 
-def test_a_known_word_capitalised_only_because_it_starts_the_sentence_is_not_a_name():
-    assert not copyable("My", True, first=True) and copyable("Paris", True, first=False)
-    assert copyable("Camille", False, first=True)  # an unknown word is copied wherever it stands
-    assert copyable("3", True, first=True) and not copyable("sister", True)
+def test_only_unknown_words_and_numbers_may_be_copied():
+    assert copyable("Camille", False) and copyable("tomato", False) and copyable("3", True)
+    for known in ("sister", "My", "I", "Monday", "September", "Tom"):  # French writes je, lundi, septembre
+        assert not copyable(known, True)
 
 
 def test_json_says_which_steps_were_copied(copier):
@@ -84,10 +83,11 @@ def test_json_says_which_steps_were_copied(copier):
     assert all(pos is not None for pos in record["copied"])
 
 
-def test_known_lowercase_words_are_never_copied(copier):
-    trace = trace_translation(copier, KNOWN)
-    assert trace.copied_steps == []
-    assert "<unk>" not in trace.tgt_tokens
+def test_known_words_are_never_copied_even_capitalised(copier):
+    for sentence in (KNOWN, "I see the Car ."):  # "I", "Car": known words, translated, never copied
+        trace = trace_translation(copier, sentence)
+        assert all(trace.src_known) and trace.copied_steps == []
+        assert "<unk>" not in trace.tgt_tokens
 
 
 def test_without_attention_nothing_is_copied():
