@@ -249,7 +249,19 @@ def _pick(trace: Trace, t: int, m: Messages) -> str:
     # greedy and not the most likely word: that word was <unk>, and there was nothing to copy
     if trace.weights is None:
         return m("explain.no_copy_none", **values)
+    done = _copied_already(trace, t)
+    if done:
+        return m("explain.no_copy_done", done=", ".join(code(trace.src_tokens[i]) for i in done), **values)
     return m("explain.no_copy", **values)
+
+
+def _copied_already(trace: Trace, t: int) -> list[int]:
+    """The English words step t could see and might have copied, when every one was copied by an
+    earlier step (each word is copied once); [] when some were left, or there were none."""
+    may = [i for i, (tok, known) in enumerate(zip(trace.src_tokens, trace.src_known))
+           if copyable(tok, known) and trace.weights[t][i] > 0]
+    done = set(trace.copied[:t])
+    return may if may and all(i in done for i in may) else []
 
 
 def _copy_reason(trace: Trace, t: int, m: Messages, values: dict) -> str:

@@ -15,8 +15,8 @@ import torch
 from .checkpoint import Bundle
 from .model import Encoded
 from .text import detokenize_fr
-from .trace import (_NEVER_EMIT, _NEVER_WRITTEN, TOP_K, Heads, Trace, copied_positions, copy_position, default_max_len,
-                    forced_target, prepare, source_ids)
+from .trace import (_NEVER_EMIT, _NEVER_WRITTEN, TOP_K, Heads, Trace, after_copy, copied_positions, copy_mask,
+                    copy_position, default_max_len, forced_target, prepare, source_ids)
 from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID
 
 
@@ -52,22 +52,26 @@ def _step_log_probs(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encod
     return bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
 
 
-def _copy_positions(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]],
-                    ids: Sequence[Sequence[int]]) -> torch.Tensor:
+def _copy_positions(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]],
+                    left: Sequence[np.ndarray] | None = None) -> torch.Tensor:
     """(N,) the source position a <unk> written at this step copies (trace.copy_position), -1 where
-    none may be copied; weights (N, S) or None (padded rows: each sentence's own words only)."""
+    none may be copied; weights (N, S) or None (padded rows: each sentence's own words only); left:
+    each row's words it may still copy (trace.after_copy), None: every word it may copy."""
     if weights is None:
         return torch.full((len(tokens),), -1)
-    return torch.tensor([copy_position(w[: len(tok)].numpy(), tok, i) for w, tok, i in zip(weights, tokens, ids)])
+    left = left or [None] * len(tokens)
+    return torch.tensor([copy_position(w[: len(tok)].numpy(), tok, i, lf)
+                         for w, tok, i, lf in zip(weights, tokens, ids, left)])
 
 
-def _copy_ok(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]]) -> torch.Tensor:
+def _copy_ok(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]],
+             left: Sequence[np.ndarray] | None = None) -> torch.Tensor:
     """(N,) True where a <unk> may be written at this step; weights (N, S) or None."""
-    return _copy_positions(weights, tokens, ids) >= 0
+    return _copy_positions(weights, tokens, ids, left) >= 0
 
 
 def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed,
-               tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]]) -> tuple:
+               tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]], left: Sequence[np.ndarray]) -> tuple:
     """One greedy decoder step: y (N, 1), h (1, N, H) -> next ids (N,), h, weights (N, S) or None.
     The best word is <unk> only where it can be copied; elsewhere the best word the model can write."""
     dec = bundle.model.decoder(y, h, enc, allowed)
@@ -75,7 +79,7 @@ def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, a
     best = bundle.model.decoder.best_next(att_h, _NEVER_WRITTEN)  # (N,)
     if dec.weights is not None and bool((best == UNK_ID).any()):
         writable = bundle.model.decoder.best_next(att_h, _NEVER_EMIT)  # (N,)
-        keep = (best == UNK_ID) & _copy_ok(dec.weights[:, -1], tokens, ids)
+        keep = (best == UNK_ID) & _copy_ok(dec.weights[:, -1], tokens, ids, left)
         best = torch.where((best == UNK_ID) & ~keep, writable, best)
     elif dec.weights is None:
         best = bundle.model.decoder.best_next(att_h, _NEVER_EMIT)
@@ -87,9 +91,12 @@ def greedy_ids(bundle: Bundle, src: "Source", max_len: int) -> list[int]:
     """Reference greedy search through the model's modules: the best word until <eos> or max_len."""
     enc, allowed = src.enc, src.allowed
     y, h, out = torch.tensor([[BOS_ID]]), enc.dec_h0, []
+    left = copy_mask(src.tokens, src.ids)
     for _ in range(max_len):
-        nxt, h, _ = _step_best(bundle, y, h, enc, allowed, [src.tokens], [src.ids])
+        nxt, h, weights = _step_best(bundle, y, h, enc, allowed, [src.tokens], [src.ids], [left])
         nxt = int(nxt)
+        if nxt == UNK_ID:
+            left = after_copy(left, int(_copy_positions(weights, [src.tokens], [src.ids], [left])[0]))
         out.append(nxt)
         if nxt == EOS_ID:
             break
@@ -102,19 +109,20 @@ def beam_ids(bundle: Bundle, src: "Source", max_len: int, beam: int) -> list[tup
     """Reference beam search through the model's modules (the tests check the traced search against
     it); returns finished hypotheses (ids ending in <eos>, mean log-prob), best first."""
     enc, allowed = src.enc, src.allowed
-    hyps: list[tuple[list[int], float]] = [([], 0.0)]
+    hyps: list[tuple[list[int], float, np.ndarray]] = [([], 0.0, copy_mask(src.tokens, src.ids))]  # ids, score, left
     h = enc.dec_h0  # (1, N, H), one column per live hypothesis
     finished: list[tuple[list[int], float]] = []
     for _ in range(max_len):
         n = len(hyps)
-        y = torch.tensor([[ids[-1] if ids else BOS_ID] for ids, _ in hyps])  # (N, 1)
+        y = torch.tensor([[ids[-1] if ids else BOS_ID] for ids, _, _ in hyps])  # (N, 1)
         enc_n = Encoded(enc.enc_out.expand(n, -1, -1), enc.dec_h0, enc.src_mask.expand(n, -1))
         dec = bundle.model.decoder(y, h, enc_n, None if allowed is None else allowed.expand(n, -1))
         logp, h_new = bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.last_h  # (N, V), (1, N, H)
         logp[:, _NEVER_WRITTEN] = float("-inf")
-        no_copy = ~_copy_ok(None if dec.weights is None else dec.weights[:, -1], [src.tokens] * n, [src.ids] * n)
-        logp[no_copy, UNK_ID] = float("-inf")
-        total = torch.tensor([s for _, s in hyps]).unsqueeze(1) + logp  # (N, V)
+        copies = _copy_positions(None if dec.weights is None else dec.weights[:, -1], [src.tokens] * n,
+                                 [src.ids] * n, [left for _, _, left in hyps])  # (N,)
+        logp[copies < 0, UNK_ID] = float("-inf")
+        total = torch.tensor([s for _, s, _ in hyps]).unsqueeze(1) + logp  # (N, V)
         top = torch.topk(total.flatten(), beam)
         live, rows = [], []
         for score, flat in zip(top.values.tolist(), top.indices.tolist()):
@@ -123,12 +131,12 @@ def beam_ids(bundle: Bundle, src: "Source", max_len: int, beam: int) -> list[tup
             if tok == EOS_ID:
                 finished.append((ids, score))
             else:
-                live.append((ids, score))
+                live.append((ids, score, after_copy(hyps[row][2], int(copies[row]) if tok == UNK_ID else -1)))
                 rows.append(row)
         if len(finished) >= beam or not live:
             break
         hyps, h = live, h_new[:, rows]
-    finished = finished or hyps  # max_len reached without <eos>
+    finished = finished or [(ids, score) for ids, score, _ in hyps]  # max_len reached without <eos>
     return sorted(((ids, s / len(ids)) for ids, s in finished), key=lambda x: -x[1])
 
 
@@ -236,14 +244,17 @@ def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Seque
     out = torch.full((len(ids), int(limits.max())), PAD_ID)  # (B, max_len)
     done = torch.zeros(len(ids), dtype=torch.bool)
     copies = torch.full(out.shape, -1)  # (B, max_len)
+    left = [copy_mask(tok, i) for tok, i in zip(tokens, ids)]  # per sentence: the words it may still copy
     for t in range(out.size(1)):
         if ensemble:
-            nxt, hs, weights = _ensemble_best(members, y, hs, encs, tokens, ids)
+            nxt, hs, weights = _ensemble_best(members, y, hs, encs, tokens, ids, left)
         else:
-            nxt, h, weights = _step_best(bundle, y, hs[0], encs[0], None, tokens, ids)  # (B,), _, (B, S)
+            nxt, h, weights = _step_best(bundle, y, hs[0], encs[0], None, tokens, ids, left)  # (B,), _, (B, S)
             hs = [h]
         out[:, t] = torch.where(done, PAD_ID, nxt)
-        copies[:, t] = _copy_positions(weights, tokens, ids)
+        copies[:, t] = _copy_positions(weights, tokens, ids, left)
+        left = [after_copy(lf, int(pos) if tok == UNK_ID else -1)
+                for lf, pos, tok in zip(left, copies[:, t].tolist(), nxt.tolist())]
         done |= (nxt == EOS_ID) | (t + 1 >= limits)
         if done.all():
             break
@@ -252,7 +263,7 @@ def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Seque
 
 
 def _ensemble_best(members: Sequence[Bundle], y: torch.Tensor, hs: list, encs: list[Encoded],
-                   tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]]) -> tuple:
+                   tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]], left: Sequence[np.ndarray]) -> tuple:
     """One greedy step of an ensemble: y (N, 1) -> next ids (N,), each member's new state, the first
     member's weights (N, S). The best word by the members' mean log-probability; <unk> only where the
     first member's attention can copy it (as _step_best), never a word the page never writes."""
@@ -264,7 +275,7 @@ def _ensemble_best(members: Sequence[Bundle], y: torch.Tensor, hs: list, encs: l
         weights = dec.weights[:, -1] if weights is None and dec.weights is not None else weights
     mean = torch.stack(log_probs).mean(0)  # (N, V)
     mean[:, list(_NEVER_WRITTEN)] = float("-inf")
-    mean[~_copy_ok(weights, tokens, ids), UNK_ID] = float("-inf")
+    mean[~_copy_ok(weights, tokens, ids, left), UNK_ID] = float("-inf")
     return mean.argmax(-1), states, weights
 
 

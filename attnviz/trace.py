@@ -302,18 +302,34 @@ def copy_position(weights: np.ndarray | None, tokens: Sequence[str], ids: Sequen
     return int(np.argmax(np.where(may, weights, -1.0))) if may.any() else -1
 
 
+def after_copy(left: np.ndarray, pos: int) -> np.ndarray:
+    """(S,) the English words a hypothesis may still copy once it has copied position `pos` (-1: it
+    copied nothing): each word is copied at most once ("Julie et Julie", "ses 2 2" otherwise)."""
+    if pos < 0:
+        return left
+    out = left.copy()
+    out[pos] = False
+    return out
+
+
+def forced_copy(pos: int, word: str, tokens: Sequence[str]) -> int:
+    """A forced <unk> word counts as copied only when it is the very English word the pointer picks."""
+    return pos if pos >= 0 and word.casefold() == tokens[pos].casefold() else -1
+
+
 def copied_positions(
     weights: np.ndarray | None, tokens: Sequence[str], ids: Sequence[int], tgt_ids: Sequence[int],
     shown: Sequence[str], forced: Sequence[bool],
 ) -> tuple[int, ...]:
     """(T,) the source position each step copied, -1 if none. A decoded <unk> always copies (it is
     written only where copy_position allows it); a forced <unk> word counts as copied when it is the
-    very English word copy_position picks. weights: (T, S) or None."""
-    out = []
+    very English word copy_position picks. A word copied once is not among the words a later step may
+    copy (after_copy). weights: (T, S) or None."""
+    left, out = copy_mask(tokens, ids), []
     for t, tok in enumerate(tgt_ids):
-        pos = copy_position(None if weights is None else weights[t], tokens, ids) if tok == UNK_ID else -1
-        if pos >= 0 and forced[t] and shown[t].casefold() != tokens[pos].casefold():
-            pos = -1
+        pos = copy_position(None if weights is None else weights[t], tokens, ids, left) if tok == UNK_ID else -1
+        pos = forced_copy(pos, shown[t], tokens) if forced[t] else pos
+        left = after_copy(left, pos)
         out.append(pos)
     return tuple(out)
 
@@ -378,21 +394,31 @@ class _Search:
     """What the decoding loop leaves behind: the step records and the hypothesis nodes."""
 
     steps: list[tuple[Step, list]]  # per step: the batched Step and each row's top-K (log-prob, id)
+    may_copy: np.ndarray  # (S,) the words the empty hypothesis may copy (copy_mask)
     parent: list[int] = field(default_factory=list)  # per node
     token: list[int] = field(default_factory=list)
     logp: list[float] = field(default_factory=list)
     cum: list[float] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     where: list[tuple[int, int]] = field(default_factory=list)  # (step, row) of the record that chose it
+    copied: list[int] = field(default_factory=list)  # the English position the node's word copies, -1 if none
+    left: list[np.ndarray] = field(default_factory=list)  # (S,) what the node's hypothesis may still copy
 
-    def add(self, parent: int, token: int, logp: float, cum: float, status: str, where: tuple[int, int]) -> int:
+    def add(self, parent: int, token: int, logp: float, cum: float, status: str, where: tuple[int, int],
+            copied: int = -1) -> int:
         self.parent.append(parent)
         self.token.append(token)
         self.logp.append(logp)
         self.cum.append(cum)
         self.status.append(status)
         self.where.append(where)
+        self.copied.append(copied)
+        self.left.append(after_copy(self.may_copy_after(parent), copied))
         return len(self.parent) - 1
+
+    def may_copy_after(self, node: int) -> np.ndarray:
+        """(S,) the English words the hypothesis ending at `node` (-1: the empty one) may still copy."""
+        return self.left[node] if node >= 0 else self.may_copy
 
     def path(self, node: int) -> list[int]:
         out = []
@@ -403,14 +429,16 @@ class _Search:
 
 
 def _search(
-    fd: FastDecoder, src: _Source, keys: Keys, h0: np.ndarray, prefix: Sequence[int], beam: int, max_len: int
+    fd: FastDecoder, src: _Source, keys: Keys, h0: np.ndarray, prefix: Sequence[int], shown: Sequence[str],
+    beam: int, max_len: int,
 ) -> tuple[_Search, list[int]]:
-    """Force `prefix`, then greedy (beam == 1) or beam search until <eos> or max_len steps.
+    """Force `prefix` (whose words read `shown`), then greedy (beam == 1) or beam search until <eos> or
+    max_len steps.
 
     Each step is recorded as it is decoded. Returns the search and its result nodes: the
     finished hypotheses in the order they finished, or the live ones if none finished.
     """
-    s = _Search([])
+    s = _Search([], src.may_copy)
     live, h = [-1], h0  # node ids of the live hypotheses; their states (N, H)
     y = [BOS_ID]  # (N,) the words fed in
     finished: list[int] = []
@@ -424,16 +452,17 @@ def _search(
             tok = prefix[t]
             lp = fd.word_log_prob(step, 0, tok, tops[0][2])
             base = s.cum[live[0]] if live[0] >= 0 else 0.0
-            live = [s.add(live[0], tok, lp, base + lp, "forced", (t, 0))]
+            pos = _pointer(step, 0, src, s.may_copy_after(live[0])) if tok == UNK_ID else -1
+            live = [s.add(live[0], tok, lp, base + lp, "forced", (t, 0), forced_copy(pos, shown[t], src.tokens))]
             y, h = [tok], step.next_state
             continue
         cands = []  # (cumulative log-prob, node)
         for r, (_, sel, _) in enumerate(tops):
             base = s.cum[live[r]] if live[r] >= 0 else 0.0
-            can_copy = step.weights is not None and any(tok == UNK_ID for _, tok in sel) and \
-                copy_position(step.weights[r], src.tokens, src.ids, src.may_copy) >= 0
-            for lp, tok in [c for c in sel if c[1] != UNK_ID or can_copy][:beam]:
-                cands.append((base + lp, s.add(live[r], tok, lp, base + lp, "pruned", (t, r))))
+            pos = _pointer(step, r, src, s.may_copy_after(live[r])) if any(tok == UNK_ID for _, tok in sel) else -1
+            for lp, tok in [c for c in sel if c[1] != UNK_ID or pos >= 0][:beam]:
+                node = s.add(live[r], tok, lp, base + lp, "pruned", (t, r), pos if tok == UNK_ID else -1)
+                cands.append((base + lp, node))
         cands.sort(key=lambda c: -c[0])  # stable: ties keep row, then rank order
         new_live = []
         for _, node in cands[:beam]:
@@ -452,6 +481,12 @@ def _search(
         y = [s.token[n] for n in new_live]
         live = new_live
     return s, finished or [n for n in live if n >= 0]
+
+
+def _pointer(step: Step, row: int, src: _Source, left: np.ndarray) -> int:
+    """Where a <unk> written by hypothesis `row` at this step would copy from (copy_position), given the
+    words it may still copy; -1 without attention."""
+    return -1 if step.weights is None else copy_position(step.weights[row], src.tokens, src.ids, left)
 
 
 def _trace_of(
@@ -478,7 +513,7 @@ def _trace_of(
     finished = ids[-1:] == [EOS_ID]
     weights = gather("weights")
     words = list(prefix_shown[: len(path)]) + [shown[i] for i in ids[len(prefix_shown):]]
-    copied = copied_positions(weights, src.tokens, src.ids, ids, words, forced)
+    copied = tuple(s.copied[n] for n in path)  # as decided while decoding (copied_positions says the same)
     words = [src.tokens[pos] if pos >= 0 else w for w, pos in zip(words, copied)]
     return Trace(
         scorer=bundle.scorer, mode=mode, source=src.sentence,
@@ -550,11 +585,11 @@ def trace_translation(
     keys = fd.keys(enc_out, src.allowed)
     if forced is not None:  # every word given, <eos> included
         ids, shown = forced
-        s, results = _search(fd, src, keys, dec_h0, ids + [EOS_ID], 1, len(ids) + 1)
+        s, results = _search(fd, src, keys, dec_h0, ids + [EOS_ID], shown + [EOS], 1, len(ids) + 1)
         return _trace_of(bundle, src, keys, s, results[0], "forced", shown + [EOS])
     prefix_ids, prefix_shown = forced_tokens(vocab, prefix_words)
     limit = max(max_len or default_max_len(len(src.ids)), len(prefix_ids) + 1)
-    s, results = _search(fd, src, keys, dec_h0, prefix_ids, beam, limit)
+    s, results = _search(fd, src, keys, dec_h0, prefix_ids, prefix_shown, beam, limit)
     if beam == 1:
         if hypothesis != 0:
             raise ValueError("hypothesis picks a beam-search result; use beam > 1")
@@ -587,14 +622,10 @@ def encoder_self_attention(bundle: Bundle, trace: Trace) -> np.ndarray | None:
 
 def _node_word(vocab: Vocab, s: _Search, src: _Source, node: int, prefix_shown: Sequence[str]) -> str:
     """The word a hypothesis node shows: the prefix word, the English word a <unk> copies, or the model's."""
-    t, row = s.where[node]
+    if s.copied[node] >= 0:
+        return src.tokens[s.copied[node]]
     if s.status[node] == "forced":
-        return prefix_shown[t]
-    if s.token[node] == UNK_ID:
-        weights = s.steps[t][0].weights
-        pos = copy_position(None if weights is None else weights[row], src.tokens, src.ids, src.may_copy)
-        if pos >= 0:
-            return src.tokens[pos]
+        return prefix_shown[s.where[node][0]]
     return vocab.decode([s.token[node]])[0]
 
 

@@ -50,14 +50,17 @@ def check_copies(trace) -> None:
         assert may[pos] and trace.weights[t][pos] > 0
         assert pos == int(np.argmax(np.where(may, trace.weights[t], -1)))  # the argmax of the words it may copy
         assert trace.tgt_tokens[t] == trace.src_tokens[pos]
+        may[pos] = False  # each English word is copied once
     assert "<unk>" not in trace.tgt_tokens
 
 
-def test_greedy_copies_every_step_from_the_attention_argmax(copier):
+def test_greedy_copies_each_word_once_from_the_attention_argmax(copier):
     trace = trace_translation(copier, COPYABLE)
-    assert trace.copied_steps == list(range(trace.num_steps))  # <unk> is always best, always copyable
+    words = COPYABLE.split()
+    assert trace.copied_steps == list(range(len(words)))  # <unk> is always best: every word, once, first
+    assert sorted(trace.copied[: len(words)]) == list(range(len(words)))
     check_copies(trace)
-    assert trace.translation.split() == [trace.src_tokens[p] for p in trace.copied]
+    assert list(trace.tgt_tokens[: len(words)]) == [trace.src_tokens[p] for p in trace.copied[: len(words)]]
 
 
 def test_the_pointer_picks_the_heaviest_word_it_may_copy():
@@ -79,8 +82,8 @@ def test_only_unknown_words_and_numbers_may_be_copied():
 def test_json_says_which_steps_were_copied(copier):
     trace = trace_translation(copier, COPYABLE)
     record = trace_to_json(trace)
-    assert record["copied"] == list(trace.copied)
-    assert all(pos is not None for pos in record["copied"])
+    assert trace.copied_steps and len(trace.copied_steps) < trace.num_steps  # some steps copy, some do not
+    assert record["copied"] == [pos if pos >= 0 else None for pos in trace.copied]
 
 
 def test_known_words_are_never_copied_even_capitalised(copier):
@@ -126,8 +129,25 @@ def test_beam_search_copies_and_agrees_with_the_reference(copier, beam):
 def test_prefix_then_copy(copier):
     trace = trace_translation(copier, COPYABLE, prefix="le")
     assert trace.forced[0] and trace.copied[0] == -1
-    assert trace.copied_steps == list(range(1, trace.num_steps))
+    assert trace.copied_steps == list(range(1, len(COPYABLE.split()) + 1))
     check_copies(trace)
+
+
+def test_a_word_copied_in_the_prefix_is_not_copied_again(copier):
+    first = trace_translation(copier, COPYABLE).copied[0]
+    word = COPYABLE.split()[first]
+    trace = trace_translation(copier, COPYABLE, prefix=word)
+    assert trace.forced[0] and trace.copied[0] == first
+    assert first not in trace.copied[1:] and len(trace.copied_steps) == len(COPYABLE.split())
+    check_copies(trace)
+
+
+def test_once_every_word_is_copied_the_next_word_is_written_and_the_narration_says_why(copier):
+    trace = trace_translation(copier, "Marie .")  # one word to copy, and <unk> is best at every step
+    assert trace.copied_steps == [0] and trace.tgt_tokens[0] == "Marie"
+    assert trace.topk_tokens[1][0] == "<unk>" and trace.tgt_tokens[1] != "Marie"
+    text = step_narration(trace, 1)
+    assert "already copied every word it may copy" in text and "`Marie`" in text and "Beam search" not in text
 
 
 def test_a_forced_unknown_word_counts_as_copied_only_where_attention_points_at_it(copier):
@@ -147,14 +167,15 @@ def test_narration_of_a_copy_names_the_word_and_its_weight(copier):
 
 
 def test_narration_says_when_attention_weighs_a_known_word_more_than_the_copied_one(copier):
-    trace = trace_translation(copier, MIXED)
-    past = [t for t in trace.copied_steps if int(np.argmax(trace.weights[t])) != trace.copied[t]]
-    assert trace.copied_steps and all(trace.tgt_tokens[t] == "Marie" for t in trace.copied_steps)
-    assert past  # the tiny model looks at "car" or "." while it copies
-    for t in past:
-        text = step_narration(trace, t)
-        top = trace.src_tokens[int(np.argmax(trace.weights[t]))]
-        assert f"`{top}`" in text and "never copies" in text and f"{trace.weights[t][1]:.2f}" in text
+    traces = [trace_translation(copier, s) for s in (MIXED, "i see the Marie car .", "the car is Marie .")]
+    past = [(tr, t) for tr in traces for t in tr.copied_steps if int(np.argmax(tr.weights[t])) != tr.copied[t]]
+    assert all(tr.copied_steps and all(tr.tgt_tokens[t] == "Marie" for t in tr.copied_steps) for tr in traces)
+    assert past  # the tiny model looks at a known word while it copies
+    for tr, t in past:
+        text = step_narration(tr, t)
+        top = tr.src_tokens[int(np.argmax(tr.weights[t]))]
+        pos = tr.copied[t]
+        assert f"`{top}`" in text and "never copies" in text and f"{tr.weights[t][pos]:.2f}" in text
 
 
 def test_greedy_narration_never_mentions_beam_search_when_unk_could_not_be_copied(copier):
@@ -225,11 +246,11 @@ def test_the_heatmap_outlines_where_each_copy_came_from(copier):
     trace = trace_translation(copier, COPYABLE)
     fig = figures.attention_heatmap(trace)
     dotted = [(sh["x0"] + sh["x1"]) / 2 for sh in fig["layout"]["shapes"] if sh["line"].get("dash") == "dot"]
-    assert dotted == [pytest.approx(pos) for pos in trace.copied]
+    assert dotted == [pytest.approx(trace.copied[t]) for t in trace.copied_steps]
     assert fig["layout"]["yaxis"]["ticktext"][0] == f"«{trace.tgt_tokens[0]}»"
     top = figures.topk_frame(trace, 0)
     assert top[top.chosen].word.tolist() == [f"<unk> → {trace.tgt_tokens[0]}"]
-    assert figures.weights_frame(trace).query("copied").src_pos.tolist() == list(trace.copied)
+    assert figures.weights_frame(trace).query("copied").src_pos.tolist() == [trace.copied[t] for t in trace.copied_steps]
 
 
 def test_the_page_lists_copies_and_says_why_no_attention_cannot_copy(copier):
