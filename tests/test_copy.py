@@ -99,10 +99,11 @@ def test_without_attention_nothing_is_copied():
     assert "<unk>" not in trace.tgt_tokens
 
 
-def test_numpy_greedy_equals_the_torch_modules(copier):
-    trace = trace_translation(copier, COPYABLE)
+@pytest.mark.parametrize("sentence", [COPYABLE, MIXED])
+def test_numpy_greedy_equals_the_torch_modules(copier, sentence):
+    trace = trace_translation(copier, sentence)
     with torch.inference_mode():
-        src = ref.encoded_source(copier, COPYABLE)
+        src = ref.encoded_source(copier, sentence)
         ids = ref.greedy_ids(copier, src, default_max_len(len(src.ids)))
         forced = ref.record(copier, src, trace.model_ids(copier.tgt_vocab), trace.mode)
     assert trace.model_ids(copier.tgt_vocab) == ids
