@@ -64,26 +64,22 @@ def _copy_positions(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]
                          for w, tok, i, lf in zip(weights, tokens, ids, left)])
 
 
-def _copy_ok(weights: torch.Tensor | None, tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]],
-             left: Sequence[np.ndarray] | None = None) -> torch.Tensor:
-    """(N,) True where a <unk> may be written at this step; weights (N, S) or None."""
-    return _copy_positions(weights, tokens, ids, left) >= 0
-
-
 def _step_best(bundle: Bundle, y: torch.Tensor, h: torch.Tensor, enc: Encoded, allowed,
                tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]], left: Sequence[np.ndarray]) -> tuple:
-    """One greedy decoder step: y (N, 1), h (1, N, H) -> next ids (N,), h, weights (N, S) or None.
-    The best word is <unk> only where it can be copied; elsewhere the best word the model can write."""
+    """One greedy decoder step: y (N, 1), h (1, N, H) -> next ids (N,), h, copies (N,): the English
+    position each row's <unk> copies, -1 where it wrote a word. The best word is <unk> only where it
+    can be copied; elsewhere the best word the model can write."""
     dec = bundle.model.decoder(y, h, enc, allowed)
     att_h = dec.att_h[:, -1]  # (N, E)
     best = bundle.model.decoder.best_next(att_h, _NEVER_WRITTEN)  # (N,)
+    copies = torch.full((len(tokens),), -1)
     if dec.weights is not None and bool((best == UNK_ID).any()):
         writable = bundle.model.decoder.best_next(att_h, _NEVER_EMIT)  # (N,)
-        keep = (best == UNK_ID) & _copy_ok(dec.weights[:, -1], tokens, ids, left)
-        best = torch.where((best == UNK_ID) & ~keep, writable, best)
+        copies = _copy_positions(dec.weights[:, -1], tokens, ids, left)
+        best = torch.where((best == UNK_ID) & (copies < 0), writable, best)
     elif dec.weights is None:
         best = bundle.model.decoder.best_next(att_h, _NEVER_EMIT)
-    return best, dec.last_h, None if dec.weights is None else dec.weights[:, -1]
+    return best, dec.last_h, torch.where(best == UNK_ID, copies, -1)
 
 
 @torch.inference_mode()
@@ -93,10 +89,9 @@ def greedy_ids(bundle: Bundle, src: "Source", max_len: int) -> list[int]:
     y, h, out = torch.tensor([[BOS_ID]]), enc.dec_h0, []
     left = copy_mask(src.tokens, src.ids)
     for _ in range(max_len):
-        nxt, h, weights = _step_best(bundle, y, h, enc, allowed, [src.tokens], [src.ids], [left])
+        nxt, h, copies = _step_best(bundle, y, h, enc, allowed, [src.tokens], [src.ids], [left])
         nxt = int(nxt)
-        if nxt == UNK_ID:
-            left = after_copy(left, int(_copy_positions(weights, [src.tokens], [src.ids], [left])[0]))
+        left = after_copy(left, int(copies[0]))
         out.append(nxt)
         if nxt == EOS_ID:
             break
@@ -247,14 +242,12 @@ def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Seque
     left = [copy_mask(tok, i) for tok, i in zip(tokens, ids)]  # per sentence: the words it may still copy
     for t in range(out.size(1)):
         if ensemble:
-            nxt, hs, weights = _ensemble_best(members, y, hs, encs, tokens, ids, left)
+            nxt, hs, copies[:, t] = _ensemble_best(members, y, hs, encs, tokens, ids, left)
         else:
-            nxt, h, weights = _step_best(bundle, y, hs[0], encs[0], None, tokens, ids, left)  # (B,), _, (B, S)
+            nxt, h, copies[:, t] = _step_best(bundle, y, hs[0], encs[0], None, tokens, ids, left)  # (B,), _, (B,)
             hs = [h]
         out[:, t] = torch.where(done, PAD_ID, nxt)
-        copies[:, t] = _copy_positions(weights, tokens, ids, left)
-        left = [after_copy(lf, int(pos) if tok == UNK_ID else -1)
-                for lf, pos, tok in zip(left, copies[:, t].tolist(), nxt.tolist())]
+        left = [after_copy(lf, pos) for lf, pos in zip(left, copies[:, t].tolist())]
         done |= (nxt == EOS_ID) | (t + 1 >= limits)
         if done.all():
             break
@@ -264,9 +257,9 @@ def greedy_batch_ids(bundle: Bundle, tokens: Sequence[Sequence[str]], ids: Seque
 
 def _ensemble_best(members: Sequence[Bundle], y: torch.Tensor, hs: list, encs: list[Encoded],
                    tokens: Sequence[Sequence[str]], ids: Sequence[Sequence[int]], left: Sequence[np.ndarray]) -> tuple:
-    """One greedy step of an ensemble: y (N, 1) -> next ids (N,), each member's new state, the first
-    member's weights (N, S). The best word by the members' mean log-probability; <unk> only where the
-    first member's attention can copy it (as _step_best), never a word the page never writes."""
+    """One greedy step of an ensemble: y (N, 1) -> next ids (N,), each member's new state, copies (N,)
+    as _step_best's. The best word by the members' mean log-probability; <unk> only where the first
+    member's attention can copy it (as _step_best), never a word the page never writes."""
     log_probs, states, weights = [], [], None
     for member, h, enc in zip(members, hs, encs):
         dec = member.model.decoder(y, h, enc, None)
@@ -275,8 +268,10 @@ def _ensemble_best(members: Sequence[Bundle], y: torch.Tensor, hs: list, encs: l
         weights = dec.weights[:, -1] if weights is None and dec.weights is not None else weights
     mean = torch.stack(log_probs).mean(0)  # (N, V)
     mean[:, list(_NEVER_WRITTEN)] = float("-inf")
-    mean[~_copy_ok(weights, tokens, ids, left), UNK_ID] = float("-inf")
-    return mean.argmax(-1), states, weights
+    copies = _copy_positions(weights, tokens, ids, left)  # (N,)
+    mean[copies < 0, UNK_ID] = float("-inf")
+    best = mean.argmax(-1)
+    return best, states, torch.where(best == UNK_ID, copies, -1)
 
 
 def same_vocabularies(bundles: Sequence[Bundle]) -> bool:

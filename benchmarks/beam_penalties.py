@@ -25,7 +25,7 @@ from attnviz.data import read_pairs, references_by_source, split_pairs  # noqa: 
 from attnviz.evaluate import bleu_chrf  # noqa: E402
 from attnviz.model import Encoded  # noqa: E402
 from attnviz.text import detokenize_fr  # noqa: E402
-from attnviz.torchdecode import _copy_ok, encoded_source  # noqa: E402
+from attnviz.torchdecode import _copy_positions, encoded_source  # noqa: E402
 from attnviz.trace import _NEVER_WRITTEN, default_max_len  # noqa: E402
 from attnviz.vocab import BOS_ID, EOS_ID, UNK_ID  # noqa: E402
 
@@ -48,7 +48,7 @@ def beam(bundle, src, alpha: float | None, beta: float, prune: bool) -> list[str
         dec = bundle.model.decoder(y, h, Encoded(enc.enc_out.expand(n, -1, -1), enc.dec_h0, enc.src_mask.expand(n, -1)))
         logp, weights = bundle.model.decoder.log_probs(dec.att_h)[:, -1], dec.weights[:, -1]  # (N, V), (N, S)
         logp[:, list(_NEVER_WRITTEN)] = float("-inf")
-        logp[~_copy_ok(weights, [src.tokens] * n, [src.ids] * n), UNK_ID] = float("-inf")
+        logp[_copy_positions(weights, [src.tokens] * n, [src.ids] * n) < 0, UNK_ID] = float("-inf")
         total = torch.tensor([lp for _, lp, *_ in hyps]).unsqueeze(1) + logp  # (N, V)
         coverage = torch.stack([cov for *_, cov, _ in hyps]) + weights  # (N, S) after this step
         rank = total + coverage_penalty(coverage, beta).unsqueeze(1) if prune else total
