@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .architectures import TRANSFORMERS
 from .i18n import Messages, messages
 from .text import copyable, tokenize_en
 from .trace import MAX_SOURCE_TOKENS, Trace
@@ -417,11 +418,16 @@ def source_tokens(sentence: str) -> list[str]:
 
 
 def best_model(cards: dict[str, dict]) -> str:
-    """The model a first visitor sees: the attention model with the best measured greedy BLEU.
+    """The model a first visitor sees: of the models with one attention (what the page teaches first,
+    its three steps on one set of weights), the one with the best measured greedy BLEU. A Transformer
+    is one click away (`model=transformer`), and a link without `model` keeps its meaning whichever
+    architecture measures best.
 
     Without measurements, the first attention model (then the first model) in `cards`.
     """
-    scored = {name: (card.get("metrics") or {}).get("bleu_greedy") for name, card in cards.items() if name != "none"}
+    single = {name: card for name, card in cards.items()
+              if name != "none" and (card.get("config") or {}).get("scorer", name) not in TRANSFORMERS}
+    scored = {name: (card.get("metrics") or {}).get("bleu_greedy") for name, card in single.items()}
     measured = {name: bleu for name, bleu in scored.items() if bleu is not None}
     if measured:
         return max(measured, key=measured.get)

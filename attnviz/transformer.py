@@ -68,6 +68,17 @@ class MultiHeadAttention(nn.Module):
         return HeadsOut(self.o(heads.transpose(1, 2).reshape(b, tq, -1)), scores, weights, q, k, v)
 
 
+def embedding(vocab_size: int, dim: int) -> nn.Embedding:
+    """Word embeddings drawn with standard deviation 1/√dim, so that after the ×√dim scaling the words
+    and the sinusoidal positions (amplitude 1) enter the first layer at the same scale (Vaswani et al.
+    2017, §3.4; fairseq's init). torch's default N(0, 1) made the words 16× the positions at dim 256."""
+    emb = nn.Embedding(vocab_size, dim, padding_idx=PAD_ID)
+    nn.init.normal_(emb.weight, mean=0.0, std=dim ** -0.5)
+    with torch.no_grad():
+        emb.weight[PAD_ID].zero_()
+    return emb
+
+
 class FeedForward(nn.Sequential):
     def __init__(self, dim: int, ff_dim: int, dropout: float) -> None:
         super().__init__(nn.Linear(dim, ff_dim), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ff_dim, dim))
@@ -129,7 +140,7 @@ class TransformerEncoder(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.dim = cfg.hidden
-        self.emb = nn.Embedding(cfg.src_vocab_size, cfg.hidden, padding_idx=PAD_ID)
+        self.emb = embedding(cfg.src_vocab_size, cfg.hidden)
         self.layers = nn.ModuleList(EncoderLayer(cfg) for _ in range(cfg.layers))
         self.norm = nn.LayerNorm(cfg.hidden)
         self.drop = nn.Dropout(cfg.dropout)
@@ -158,7 +169,7 @@ class TransformerDecoder(WordChooser):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.dim, self.view = cfg.hidden, (cfg.attention_layer, cfg.attention_head)
-        self.emb = nn.Embedding(cfg.tgt_vocab_size, cfg.hidden, padding_idx=PAD_ID)
+        self.emb = embedding(cfg.tgt_vocab_size, cfg.hidden)
         self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.dec_layers))
         self.norm = nn.LayerNorm(cfg.hidden)
         self.out = nn.AdaptiveLogSoftmaxWithLoss(

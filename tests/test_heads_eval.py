@@ -54,6 +54,21 @@ def test_compare_shows_the_head_table_and_its_findings(tiny_transformer, gold, l
     assert figures.head_frame({"metrics": {}}, m) is None and figures.head_findings({}, m) == []
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_head_is_said_to_rest_on_punctuation_only_above_the_threshold(lang):
+    m = messages(lang)
+    grid = [[0.1, 0.2], [0.3, 0.4]]
+
+    def punct_finding(punct: list) -> str:
+        heads = {"aer_held_out": grid, "cross_punct": punct, "enc_prev": grid, "enc_next": grid, "shown": [0, 0]}
+        return figures.head_findings({"metrics": {"heads": heads}}, m)[1]
+
+    rests = punct_finding([[0.02, 0.31], [0.05, 0.01]])
+    assert rests == m("figures.head_finding_punct", layer=1, head=2, value="0.31")
+    none = punct_finding([[0.02, 0.06], [0.05, 0.01]])
+    assert none == m("figures.head_finding_no_punct", layer=1, head=2, value="0.06")
+
+
 def test_an_encoder_deeper_than_the_decoder_gets_rows_of_its_own(tiny_transformer, gold):
     """A 2-layer encoder under a 1-layer decoder: layer 2's rows show the encoder's numbers, and "-" for
     the cross-attention the decoder does not have (in the CLI table and on Compare)."""

@@ -243,7 +243,8 @@ def test_the_bundled_models_answer_the_lessons_questions(bundles):
         if q:
             assert len(q.options) >= 3, st.key
             answers[st.key] = q.options[q.answer]
-    best = max((name for name in cards if name != "none"), key=lambda n: cards[n]["metrics"]["bleu_greedy"])
+    gru_scorers = [name for name in cards if name not in ("none", "transformer")]  # the first lesson's options
+    best = max(gru_scorers, key=lambda n: cards[n]["metrics"]["bleu_greedy"])
     assert answers == {"look": "am", "weigh": "suis", "reorder": "white", "copy": "Kenji",
                        "hide": "Elle lit un livre.", "scorers": best}
 

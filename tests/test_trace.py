@@ -43,7 +43,7 @@ def test_greedy_output_is_the_most_probable_word_and_probabilities_are_sorted(ti
 def test_forcing_the_greedy_output_reproduces_the_same_numbers(tiny_bundle):
     greedy = trace_translation(tiny_bundle, SENTENCES[1])
     words = [w for w in greedy.tgt_tokens if w != "<eos>"]
-    forced = trace_translation(tiny_bundle, SENTENCES[1], target=" ".join(words))
+    forced = trace_translation(tiny_bundle, SENTENCES[1], target=greedy.translation)  # as force= gets it
     n = len(words)  # forcing always ends with <eos>; an unfinished greedy run does not
     assert forced.mode == "forced" and list(forced.tgt_tokens[:n]) == words
     np.testing.assert_allclose(forced.chosen_probs[:n], greedy.chosen_probs[:n], atol=1e-6)

@@ -82,6 +82,21 @@ def test_the_default_recipe_shows_a_layer_the_decoder_has():
     assert ModelConfig(scorer="transformer").dec_layers == ModelConfig.layers  # bundles without the field
 
 
+def test_a_fresh_model_adds_words_and_positions_at_the_same_scale():
+    """Embeddings drawn N(0, 1/D): after the ×√D scaling a word vector is as large as a position
+    encoding (per dimension about 1 against √½), not 16× larger as torch's default init made it."""
+    from attnviz.transformer import Transformer, positions
+
+    torch.manual_seed(0)
+    cfg = default_config("transformer", 500, 600)
+    model = Transformer(cfg)
+    for emb in (model.encoder.emb, model.decoder.emb):
+        scaled = emb.weight[1:] * cfg.hidden ** 0.5  # (V - 1, D) what the first layer sees of each word
+        assert 0.9 < float(scaled.std()) < 1.1
+        assert float(emb.weight[0].abs().sum()) == 0.0  # the padding word adds nothing
+    assert abs(float(positions(30, cfg.hidden).pow(2).mean().sqrt()) - 0.5 ** 0.5) < 1e-3  # sin² + cos² = 1
+
+
 def test_for_head_shows_that_heads_three_steps(tiny_transformer):
     trace = trace_translation(tiny_transformer, SENTENCES[0])
     layers, heads = trace.heads.shape

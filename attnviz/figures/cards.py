@@ -128,9 +128,16 @@ def head_frame(card: dict, m: Messages | None = None) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+# A cross-attention head "rests" on punctuation when it puts at least this share of its weight there while
+# writing a word that is not punctuation; below it, the finding says that no head does (a sentence of seven
+# words and a full stop gives punctuation 1/8 of a uniform head's weight).
+RESTS_ON_PUNCTUATION = 0.25
+
+
 def head_findings(card: dict, m: Messages | None = None) -> list[str]:
     """The head table's measured findings, one sentence each: the head that aligns best with people
-    (on the held-out half), the cross-attention head that rests most on punctuation, and the encoder
+    (on the held-out half), the cross-attention head that rests most on punctuation (or that none
+    does, below RESTS_ON_PUNCTUATION), and the encoder
     heads that look most at the previous and at the next word."""
     m = _en(m)
     heads = (card.get("metrics") or {}).get("heads")
@@ -148,6 +155,8 @@ def head_findings(card: dict, m: Messages | None = None) -> list[str]:
     for key, (name, lowest) in {"aligns": ("aer_held_out", True), "punct": ("cross_punct", False),
                                 "prev": ("enc_prev", False), "next": ("enc_next", False)}.items():
         layer, head, value = best(name, lowest)
+        if key == "punct" and value < RESTS_ON_PUNCTUATION:
+            key = "no_punct"
         out.append(m(f"figures.head_finding_{key}", layer=layer, head=head, value=f"{value:.2f}"))
     out.append(m("figures.head_finding_shown", layer=shown[0] + 1, head=shown[1] + 1,
                  value=f"{heads['aer_held_out'][shown[0]][shown[1]]:.2f}"))
