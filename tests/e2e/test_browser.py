@@ -125,6 +125,16 @@ def test_readme_screenshots(chromium, serve):
     page.locator(".stVegaLiteChart, [data-testid='stVegaLiteChart']").first.wait_for(timeout=TIMEOUT_MS)
     page.wait_for_timeout(2000)
     page.screenshot(path=str(docs / "compare.png"))
+
     context.close()
-    for name in ("screenshot.png", "step-by-step.png", "compare.png"):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1100}, device_scale_factor=2)  # crisp cells
+    page = context.new_page()
+    page.goto(url + "/?model=transformer&sentence=The+white+car+is+fast.")
+    page.locator(".st-key-heads_all summary").first.click()  # Translate's "All heads" grid
+    grid = page.locator(".st-key-heads_all").first
+    grid.locator(".js-plotly-plot .heatmaplayer").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1500)
+    grid.screenshot(path=str(docs / "heads.png"))
+    context.close()
+    for name in ("screenshot.png", "step-by-step.png", "compare.png", "heads.png"):
         assert (docs / name).stat().st_size > 50_000
