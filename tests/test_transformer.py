@@ -10,7 +10,7 @@ from attnviz.config import ModelConfig, default_config, weight_shapes
 from attnviz.fastdecode import fast_decoder
 from attnviz.torchdecode import encoded_source, forced_heads, record
 from attnviz.trace import trace_translation
-from attnviz.vocab import EOS_ID
+from attnviz.vocab import EOS_ID, PAD_ID
 from tiny_models import tiny_model
 
 SENTENCES = ["I see the white house.", "Tom's house is small and the dog is big.", "Where is Tom?"]
@@ -91,9 +91,9 @@ def test_a_fresh_model_adds_words_and_positions_at_the_same_scale():
     cfg = default_config("transformer", 500, 600)
     model = Transformer(cfg)
     for emb in (model.encoder.emb, model.decoder.emb):
-        scaled = emb.weight[1:] * cfg.hidden ** 0.5  # (V - 1, D) what the first layer sees of each word
+        scaled = emb.weight[PAD_ID + 1:] * cfg.hidden ** 0.5  # (V - 1, D) what the first layer sees of each word
         assert 0.9 < float(scaled.std()) < 1.1
-        assert float(emb.weight[0].abs().sum()) == 0.0  # the padding word adds nothing
+        assert float(emb.weight[PAD_ID].abs().sum()) == 0.0  # the padding word adds nothing
     assert abs(float(positions(30, cfg.hidden).pow(2).mean().sqrt()) - 0.5 ** 0.5) < 1e-3  # sin² + cos² = 1
 
 

@@ -137,8 +137,8 @@ RESTS_ON_PUNCTUATION = 0.25
 def head_findings(card: dict, m: Messages | None = None) -> list[str]:
     """The head table's measured findings, one sentence each: the head that aligns best with people
     (on the held-out half), the cross-attention head that rests most on punctuation (or that none
-    does, below RESTS_ON_PUNCTUATION), and the encoder
-    heads that look most at the previous and at the next word."""
+    does, below RESTS_ON_PUNCTUATION), and the encoder heads that look most at the previous and at the
+    next word."""
     m = _en(m)
     heads = (card.get("metrics") or {}).get("heads")
     if not heads:
