@@ -91,9 +91,9 @@ def test_a_fresh_model_adds_words_and_positions_at_the_same_scale():
     cfg = default_config("transformer", 500, 600)
     model = Transformer(cfg)
     for emb in (model.encoder.emb, model.decoder.emb):
-        scaled = emb.weight[PAD_ID + 1:] * cfg.hidden ** 0.5  # (V - 1, D) what the first layer sees of each word
+        scaled = emb.weight.detach()[PAD_ID + 1:] * cfg.hidden ** 0.5  # (V - 1, D) what the first layer sees of each word
         assert 0.9 < float(scaled.std()) < 1.1
-        assert float(emb.weight[PAD_ID].abs().sum()) == 0.0  # the padding word adds nothing
+        assert float(emb.weight.detach()[PAD_ID].abs().sum()) == 0.0  # the padding word adds nothing
     assert abs(float(positions(30, cfg.hidden).pow(2).mean().sqrt()) - 0.5 ** 0.5) < 1e-3  # sin² + cos² = 1
 
 
