@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,7 +16,8 @@ from attnviz.config import SCORER_NAMES
 from attnviz.i18n import messages
 from attnviz.state import MAX_CHARS, VIEWS
 from attnviz.views import steps
-from attnviz.views.common import DATA_REVISION
+from attnviz.views.common import DATA_REVISION, typed_arrays
+from charts import chart_spec, untyped
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EN, KO = messages("en"), messages("ko")
@@ -121,7 +123,7 @@ def title(c) -> str:
 
 
 def spec(chart) -> dict:
-    return json.loads(chart.proto.spec)
+    return chart_spec(chart)
 
 
 def click(at: AppTest, key: str) -> AppTest:
@@ -167,6 +169,32 @@ def test_every_chart_tells_plotly_its_data_never_changes_in_place(app):
     assert first["layout"]["datarevision"] == second["layout"]["datarevision"] == DATA_REVISION
     view(app, "compare")
     assert {spec(c)["layout"].get("datarevision") for c in charts(app)} == {DATA_REVISION}
+
+
+def test_typed_arrays_carry_the_numbers_bit_for_bit_and_leave_words_as_they_are():
+    z = np.random.default_rng(0).standard_normal((3, 7)).astype(np.float32)  # (R, C)
+    z[1, 2] = np.nan  # a gap between panels
+    spec = {"data": [{"z": z, "customdata": np.array([["a"] * 7] * 3, dtype=object), "text": np.arange(20.0),
+                      "y": np.arange(20, dtype=np.int64), "x": np.arange(3.0)}],
+            "layout": {"annotations": [{"x": np.arange(16.0)}], "height": 300}}
+    sent = json.loads(json.dumps(typed_arrays(spec), default=lambda a: a.tolist()))  # as the page sends it
+    trace = sent["data"][0]
+    assert trace["z"]["dtype"] == "f4" and trace["z"]["shape"] == "3, 7"
+    back = np.asarray(untyped(sent)["data"][0]["z"], dtype=np.float32)
+    assert np.array_equal(back, z, equal_nan=True)  # exact: the model's float32 numbers themselves
+    assert trace["y"]["dtype"] == "i4" and untyped(trace["y"]) == list(range(20))  # int64 goes as int32
+    assert trace["customdata"] == [["a"] * 7] * 3 and trace["text"] == list(np.arange(20.0))  # words stay words
+    assert trace["x"] == [0.0, 1.0, 2.0]  # too small to be worth it
+    assert sent["layout"]["annotations"][0]["x"]["dtype"] == "f8" and sent["layout"]["height"] == 300
+
+
+def test_the_page_sends_the_traces_numbers_exactly(app):
+    """The heatmap's weights reach plotly.js as the trace's float32 numbers, not rounded decimals."""
+    type_sentence(app, "The white car is fast.")
+    sent = json.loads(chart(app, "heatmap").proto.spec)["data"][0]["z"]
+    assert sent["dtype"] in ("f4", "f8")
+    z = np.asarray(untyped(sent))
+    assert z.shape[1] == 6 and np.allclose(np.nansum(z, axis=1), 1.0, atol=1e-5)  # rows of softmax weights
 
 
 def test_compare_view_has_a_panel_per_scorer_and_the_quality_section(app):

@@ -16,6 +16,7 @@ from attnviz import lesson_heads as heads_script
 from attnviz.classroom import figure, session
 from attnviz.i18n import messages
 from attnviz.trace import trace_translation
+from charts import chart_spec
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EN, KO = messages("en"), messages("ko")
@@ -507,7 +508,7 @@ def test_lesson2_source_question_reveals_the_class_as_a_row_of_the_heads_heatmap
     click(at, "class_close")
     click(at, "class_reveal")
     (chart,) = [c for c in at.get("plotly_chart") if c.key == "class_heatmap"]
-    spec = json.loads(chart.proto.spec)
+    spec = chart_spec(chart)
     ticks = spec["layout"]["yaxis"]["ticktext"]
     assert "class, round 1 (1)" in ticks[-2] and ticks[-1].startswith(f"<b>layer {layer} · head {head}: «")
     assert spec["data"][0]["z"][-1] == [pytest.approx(w, abs=1e-4) for w in q.weights[-1]]  # the head's row

@@ -17,6 +17,7 @@ from attnviz import figures
 from attnviz.checkpoint import load_bundle
 from attnviz.i18n import messages
 from attnviz.trace import encoder_self_attention, trace_translation
+from charts import chart_spec, untyped
 from test_app import start  # the page opened from a link with these query parameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +152,7 @@ def array(value) -> np.ndarray:
 
 def heatmap_z(at: AppTest) -> np.ndarray:
     chart = next(c for c in at.get("plotly_chart") if c.key == "heatmap")
-    return array(json.loads(chart.proto.spec)["data"][0]["z"])
+    return array(chart_spec(chart)["data"][0]["z"])
 
 
 def query(at: AppTest, name: str) -> str | None:
@@ -222,8 +223,9 @@ def test_all_heads_and_self_attention_open_on_demand(tiny_models_dir, monkeypatc
     at.run()
     assert not at.exception, at.exception
     specs = {c.key: c.proto.spec for c in at.get("plotly_chart")}
-    assert "NaN" not in specs["heads_all_fig"]  # the gaps between panels go as null: JSON.parse takes no NaN
-    charts = {key: json.loads(spec) for key, spec in specs.items()}
+    def no_constants(name):  # JSON.parse takes no NaN or Infinity: the gaps between panels are in the bytes
+        raise AssertionError(f"{name} in a chart's JSON")
+    charts = {key: untyped(json.loads(spec, parse_constant=no_constants)) for key, spec in specs.items()}
     assert len(charts["heads_all_fig"]["layout"]["annotations"]) == 4  # a title per head
     assert "<b>layer 1 · head 1</b>" in [a["text"] for a in charts["heads_all_fig"]["layout"]["annotations"]]
     assert "layer 1 · head 1" in charts["heads_enc"]["layout"]["title"]["text"]

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from attnviz import figures
 from attnviz.i18n import messages
+from charts import chart_spec
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EXAMPLES = [{"en": "I see it.", "fr": "Je le vois.", "src_tokens": ["I", "see", "it", "."],
@@ -112,11 +113,11 @@ def test_the_view_plays_the_transformers_heads_and_the_layer_can_be_picked(tiny_
     assert m("learn.heads_title", model=m("scorers.transformer")) in [h.value for h in at.subheader]
     picker = at.segmented_control(key="learn_layer_transformer")
     assert picker.value == 1  # the layer the page shows (the tiny model's attention_layer)
-    spec = json.loads(charts[-1].proto.spec)
+    spec = chart_spec(charts[-1])
     assert len(spec["data"]) == HEADS and len(spec["frames"]) == len(STEPS)
     picker.set_value(0).run()
     assert not at.exception
-    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    spec = chart_spec(at.get("plotly_chart")[-1])
     first = np.asarray(head_snapshots()["frames"][0]["heads"][0])  # (L, A, T, S)
     assert np.asarray(spec["data"][0]["z"]) == pytest.approx(first[0, 0])
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -97,46 +98,53 @@ def draw(s: Settings, traces: Traces) -> None:
         draw_quality(s, traces)
 
 
-def draw_heads(s: Settings, traces: Traces) -> None:
-    """Per-head measurements of every model that has heads (the Transformer), with their findings."""
-    m = messages(s.lang)
-    for scorer, card in traces.cards.items():
-        table = figures.head_frame(card, m)
-        if table is None:
-            continue
-        st.subheader(m("compare.heads"))
-        st.caption(m("compare.heads_caption"))
-        st.markdown("\n".join(f"- {line}" for line in figures.head_findings(card, m)))
-        st.html(figures.table_html(table))
+@dataclass(frozen=True)
+class Quality:
+    """The quality section as the page draws it: it depends only on the model cards and the language,
+    so it is built once (tables as HTML, charts as Vega-Lite specs), not on every run."""
+    table: str  # the quality table's HTML
+    heads: tuple[tuple[list[str], str], ...]  # per model with heads: its findings and its head table's HTML
+    bleu: dict | None  # BLEU by sentence length
+    curves: dict | None  # the training curves
+    measured: bool  # whether any model has a measured BLEU
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def quality_specs(key: tuple, lang: str, _cards: dict) -> tuple:
-    """The quality table and the two Altair charts as Vega-Lite specs: they depend only on the model
-    cards (key) and the language, so they are built once, not on every rerun."""
+def quality(key: tuple, lang: str, _cards: dict) -> Quality:
+    """The quality section of these models (key: their folder and files) in this language."""
     m = messages(lang)
-    table = figures.quality_table(_cards, m)
-    bleu = figures.bleu_by_length_chart(_cards, m).to_dict() if not figures.bleu_by_length_frame(_cards).empty else None
-    curves = figures.training_chart(_cards, m).to_dict() if not figures.history_frame(_cards).empty else None
-    measured = not figures.metrics_frame(_cards)["BLEU"].isna().all()
-    return table, bleu, curves, measured
+    heads = tuple((figures.head_findings(card, m), figures.table_html(table)) for card in _cards.values()
+                  if (table := figures.head_frame(card, m)) is not None)
+    return Quality(
+        table=figures.table_html(figures.quality_table(_cards, m), explain.metric_help(m)), heads=heads,
+        bleu=figures.bleu_by_length_chart(_cards, m).to_dict() if not figures.bleu_by_length_frame(_cards).empty else None,
+        curves=figures.training_chart(_cards, m).to_dict() if not figures.history_frame(_cards).empty else None,
+        measured=not figures.metrics_frame(_cards)["BLEU"].isna().all())
+
+
+def draw_heads(q: Quality, m) -> None:
+    """Per-head measurements of every model that has heads (the Transformer), with their findings."""
+    for findings, table in q.heads:
+        st.subheader(m("compare.heads"))
+        st.caption(m("compare.heads_caption"))
+        st.markdown("\n".join(f"- {line}" for line in findings))
+        st.html(table)
 
 
 def draw_quality(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
-    table, bleu, curves, measured = quality_specs(traces.key, s.lang, traces.cards)
+    q = quality(traces.key, s.lang, traces.cards)
     st.header(m("compare.quality"))
-    help_ = explain.metric_help(m)
-    st.html(figures.table_html(table, help_))
-    if not measured:
+    st.html(q.table)
+    if not q.measured:
         st.info(m("explain.no_scores"))
-    draw_heads(s, traces)
-    if (bleu or curves) and not st.toggle(m("compare.show_charts"), key="quality_charts",
-                                           help=m("compare.show_charts_help")):
+    draw_heads(q, m)
+    if (q.bleu or q.curves) and not st.toggle(m("compare.show_charts"), key="quality_charts",
+                                              help=m("compare.show_charts_help")):
         return  # vega-embed costs the browser ~100 ms to boot and draw: the charts come on request
     left, right = st.columns(2)
-    if bleu:
-        left.vega_lite_chart(bleu, theme=None, width="stretch")
+    if q.bleu:
+        left.vega_lite_chart(q.bleu, theme=None, width="stretch")
         left.caption(m("explain.bleu_by_length_caption"))
-    if curves:
-        right.vega_lite_chart(curves, theme=None, width="stretch")
+    if q.curves:
+        right.vega_lite_chart(q.curves, theme=None, width="stretch")

@@ -111,23 +111,25 @@ def draw_edit(s: Settings, traces: Traces, trace: Trace, t: int | None = None) -
     st.markdown(m("lab.edit_at_forced" if given else "lab.edit_at", step=t + 1, word=code(trace.tgt_tokens[t]),
                   so_far=code(so_far) if so_far else m("lab.edit_start")))
     words = [(w, float(p)) for w, p in zip(trace.topk_tokens[t], trace.topk_probs[t]) if w not in SPECIAL]
+    # rows of buttons as horizontal containers, not columns: one page element a row instead of 1 + 2n
+    # (every element costs the server time on every run; a phone wraps the row instead of stacking it)
     if words:
-        cols = st.columns(len(words))
-        for i, ((w, p), col) in enumerate(zip(words, cols)):
+        row = st.container(horizontal=True, gap="small")
+        for i, (w, p) in enumerate(words):
             current = w.casefold() == trace.tgt_tokens[t].casefold()
-            col.button(f"{w} ({p:.2f})", key=f"lab_pick_{i}", on_click=_apply_prefix,
+            row.button(f"{w} ({p:.2f})", key=f"lab_pick_{i}", on_click=_apply_prefix,
                        args=(f"{so_far} {w}".strip(),), disabled=current, width="stretch",
                        help=m("lab.edit_current") if current else m("lab.edit_pick_help", word=w))
-    typed, go = st.columns([3, 2], vertical_alignment="bottom")
-    typed.text_input(m("lab.edit_type"), key="lab_typed", max_chars=60, placeholder=m("lab.edit_type_placeholder"))
-    go.button(m("lab.edit_go"), key="lab_go", on_click=_apply_typed, args=(so_far,), width="stretch")
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
+    row.text_input(m("lab.edit_type"), key="lab_typed", max_chars=60, placeholder=m("lab.edit_type_placeholder"))
+    row.button(m("lab.edit_go"), key="lab_go", on_click=_apply_typed, args=(so_far,), width="stretch")
     forced = _forced(trace)
     hist = edit_history()
     if s.prefix and any(forced) and trace.mode != "forced":
         st.info(m("lab.edit_active", prefix=code(s.prefix), mark=figures.FORCED_MARK.strip()))
-    undo, clear = st.columns(2)
-    undo.button(m("lab.undo", n=len(hist)), key="lab_undo", on_click=_undo, disabled=not hist, width="stretch")
-    clear.button(m("lab.clear"), key="lab_clear", on_click=_clear_edits, disabled=not s.prefix, width="stretch")
+    row = st.container(horizontal=True, gap="small")
+    row.button(m("lab.undo", n=len(hist)), key="lab_undo", on_click=_undo, disabled=not hist, width="stretch")
+    row.button(m("lab.clear"), key="lab_clear", on_click=_clear_edits, disabled=not s.prefix, width="stretch")
     if hist:
         st.caption(m("lab.history") + " " + " → ".join(code(h["prefix"] or "—") for h in hist[-5:])
                    + " → " + code(s.prefix or "—"))

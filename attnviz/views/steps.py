@@ -30,7 +30,9 @@ PRESENT_RESERVE_SMALL = 270  # the same in a window under viewport.BIG_FROM tall
 PRESENT_SPLIT = 0.58  # presenter mode: the heatmap row's share of the rest; the hidden states get the other
 CONTROLS_CSS = """<style>
 /* the controls row keeps its height while the slider is hidden (playing): nothing below it moves */
-.st-key-step_controls { min-height: 4.6rem; justify-content: flex-end; }
+.st-key-step_controls { min-height: 4.6rem; }
+/* Play and Pause one width (the longer label, in either language), so Back and Next never move */
+.st-key-step_controls .st-key-play button { min-width: 7.5rem; }
 </style>"""
 
 
@@ -137,21 +139,23 @@ def draw_controls(m, n: int, playing: bool, picker: bool = False):
     (presenter mode: one row less above the figures), returned. Otherwise returns None."""
     ss = st.session_state
     st.html(CONTROLS_CSS)
-    row = st.container(key="step_controls")
-    widths = [1, 1, 1, 2, 2] if picker else [1, 1, 1, 3]  # labels fit at 150 %
-    play, prev, nxt, slider, *slot = row.columns(widths, vertical_alignment="bottom")
-    # Material icons ship with Streamlit (no emoji font needed, nothing fetched); the same width either way
-    play.button(m("steps.pause") if playing else m("steps.play"), key="play", on_click=start_or_pause,
-                args=(n,), type="primary", width="stretch", help=m("steps.keys_help"),
-                icon=":material/pause:" if playing else ":material/play_arrow:")
-    prev.button(m("steps.back"), key="prev", on_click=move, args=(-1, n), width="stretch",
-                icon=":material/chevron_left:")
-    nxt.button(m("steps.next"), key="next", on_click=move, args=(1, n), width="stretch",
+    # one horizontal container, not columns: one page element for the row instead of two and one a
+    # column (each costs the server time on every run); a phone wraps the row instead of stacking it
+    row = st.container(key="step_controls", horizontal=True, vertical_alignment="bottom", gap="small")
+    # Material icons ship with Streamlit (no emoji font needed, nothing fetched); Play and Pause the same
+    # width (CONTROLS_CSS), so pressing one never moves Back and Next
+    row.button(m("steps.pause") if playing else m("steps.play"), key="play", on_click=start_or_pause,
+               args=(n,), type="primary", help=m("steps.keys_help"),
+               icon=":material/pause:" if playing else ":material/play_arrow:")
+    row.button(m("steps.back"), key="prev", on_click=move, args=(-1, n), icon=":material/chevron_left:")
+    row.button(m("steps.next"), key="next", on_click=move, args=(1, n),
                icon=":material/chevron_right:", icon_position="right")
     if n > 1 and not playing:  # while playing the slider would lag behind the step shown
         ss.step_slider = int(ss.step)
-        slider.slider(m("steps.step"), 1, n, key="step_slider", on_change=_slid)
-    return slot[0] if slot else None
+        row.slider(m("steps.step"), 1, n, key="step_slider", on_change=_slid, width="stretch")
+    else:
+        row.space("stretch")  # the slider's place kept: the head picker beside it does not move
+    return row.container(width="stretch") if picker else None
 
 
 def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
