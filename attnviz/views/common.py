@@ -153,7 +153,7 @@ def typed_arrays(value, key: str = ""):
     if not isinstance(value, np.ndarray) or value.size < TYPED_FROM or key in AS_TEXT:
         return value
     if value.dtype.kind in "iu" and value.dtype.itemsize == 8:
-        if value.size and (value.min() < np.iinfo(np.int32).min or value.max() > np.iinfo(np.int32).max):
+        if value.min() < np.iinfo(np.int32).min or value.max() > np.iinfo(np.int32).max:
             return value
         value = value.astype(np.int32)
     code = TYPED.get(value.dtype.kind, {}).get(value.dtype.itemsize)
