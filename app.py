@@ -58,7 +58,7 @@ def main() -> None:
         st.title(m("app.title"))
         st.caption(m("app.tagline"))
         controls.input_ui(lang)
-    controls.view_ui(lang, present)
+    top = controls.view_ui(lang, present)  # presenter mode: the top row, where "Start a class" goes
     share = None if present else controls.sidebar_ui(list(models), lang)
     s = controls.settings()
     if share is not None:
@@ -67,7 +67,7 @@ def main() -> None:
     show_notes(s)
     for problem in problems:  # a bundle with a file missing or damaged: say which, show the others
         st.warning(m("app.bundle_problem", problem=explain.md_escape(problem)))
-    classroom.class_bar(s, traces)  # presenter mode: Start a class; with a class: Ask the class
+    classroom.class_bar(s, traces, top)  # presenter mode: Start a class; with a class: Ask the class
     VIEWS[s.view](s, traces)
     keys.install(present)
     viewport.install()  # the window's size, for figures that must fit one screen (presenter, long sentences)

@@ -42,10 +42,8 @@ NARROW = 640  # window width (CSS px) below which the console is on a phone: sma
 NO_CODE = "no free class code after 20 tries"  # for the log: 22^6 codes make this all but impossible
 START_CSS = """
 <style>
-/* presenter mode: "Start a class" sits in the top row, left of "Exit presenter mode" */
-[data-testid="stMain"] { position: relative; }  /* it scrolls away with the top row, never over the figures */
-.st-key-class_start { position: absolute; top: 0.55rem; right: 17rem; z-index: 999990; width: auto; }
-@media (max-width: 1600px) { .st-key-class_start button p { display: none; } }  /* narrow: the icon alone */
+/* presenter mode: "Start a class" sits in the top row after the views; a narrow window shows its icon */
+@media (max-width: 1600px) and (min-width: 641px) { .st-key-class_start button p { display: none; } }
 </style>
 """
 TEACH_JS = """
@@ -181,16 +179,17 @@ def _start(lang: str) -> None:
 # ---------------------------------------------------------------- the class bar on ordinary pages
 
 
-def class_bar(s: Settings, traces: Traces) -> None:
-    """Presenter mode without a class: a button to start one (top right, beside Exit, so the projector's
-    layout does not move). With a class: one row with its code and join link, "Ask the class" about
-    what is on screen (Translate, Step by step, the lesson's stage) and the way to the class screen."""
+def class_bar(s: Settings, traces: Traces, top=None) -> None:
+    """Presenter mode without a class: a button to start one, in the page's top row (`top`, from
+    controls.view_ui), so the projector's layout does not move. With a class: one row with its code
+    and join link, "Ask the class" about what is on screen (Translate, Step by step, the lesson's stage)
+    and the way to the class screen."""
     m = messages(s.lang)
     ss = st.session_state
     if not (ss.get(CODE) and ss.get(SECRET)):
         if s.present:
             st.html(START_CSS)
-            st.button(m("classroom.start"), key="class_start", on_click=_start, args=(s.lang,),
+            (top or st).button(m("classroom.start"), key="class_start", on_click=_start, args=(s.lang,),
                       help=m("classroom.start_help"), icon=":material/groups:", type="tertiary")
         return
     store = store_or_say(m)

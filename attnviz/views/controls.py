@@ -159,20 +159,25 @@ def sidebar_ui(models: list[str], lang: str):
     return share
 
 
-def view_ui(lang: str, present: bool) -> None:
-    """The view switch; in presenter mode with a small button beside it to leave presenter mode."""
+def view_ui(lang: str, present: bool):
+    """The view switch; in presenter mode with a small button beside it to leave presenter mode.
+
+    Returns, in presenter mode, the top row (after the views and the sentence button), for the class
+    bar's "Start a class"; otherwise None."""
     m = messages(lang)
     if not present:
         st.segmented_control(m("controls.view"), VIEWS, key="view", required=True, label_visibility="collapsed",
                              format_func=lambda v: m(f"views.{v}"), on_change=_pause, persist_state=KEEP)
-        return
+        return None
     left, right = st.columns([6, 1], vertical_alignment="center")
-    with left.container(horizontal=True, vertical_alignment="center", gap="small"):
+    row = left.container(horizontal=True, vertical_alignment="center", gap="small")
+    with row:
         st.segmented_control(m("controls.view"), VIEWS, key="view", required=True, label_visibility="collapsed",
                              format_func=lambda v: m(f"views.{v}"), on_change=_pause, persist_state=KEEP)
         presenter_sentence(m)
     right.button(m("controls.exit_present"), key="exit_present", on_click=_exit_presenter, type="tertiary",
                  help=m("controls.exit_present_help"), width="stretch")
+    return row
 
 
 def presenter_sentence(m) -> None:

@@ -165,6 +165,22 @@ def test_phone_toolbar_does_not_cover_titles(chromium, app_url):
         ctx.close()
 
 
+def overlap(a: tuple, b: tuple) -> bool:
+    """Whether two (x, y, width, height) boxes share any area."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080), (390, 844)])
+def test_start_a_class_covers_none_of_the_top_row(open_page, width, height):
+    """It takes its own place in the top row: never over the views, the sentence button or Exit."""
+    page = open_page(f"?present=1&view=steps&model=transformer&sentence={SENTENCE}", width, height)
+    settled(page)
+    start = box(page, ".st-key-class_start button >> visible=true")
+    for other in (".st-key-view", ".st-key-present_sentence button >> visible=true",
+                  ".st-key-exit_present button >> visible=true"):
+        assert not overlap(start, box(page, other)), other
+
+
 def test_start_a_class_scrolls_away_with_the_top_row(open_page):
     """It sits in the top row beside Exit; scrolled down to the heads, it must not float over the figures."""
     page = open_page(f"?present=1&model=transformer&sentence={SENTENCE}", 1280, 720)
