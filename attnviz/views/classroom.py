@@ -190,7 +190,7 @@ def class_bar(s: Settings, traces: Traces, top=None) -> None:
         if s.present:
             st.html(START_CSS)
             (top or st).button(m("classroom.start"), key="class_start", on_click=_start, args=(s.lang,),
-                      help=m("classroom.start_help"), icon=":material/groups:", type="tertiary")
+                               help=m("classroom.start_help"), icon=":material/groups:", type="tertiary")
         return
     store = store_or_say(m)
     if store is None:
