@@ -11,20 +11,19 @@ import os
 # threads spin (measured: a trace twice as slow). NumPy reads it when it loads, so set it first.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from pathlib import Path  # noqa: E402
-
 import streamlit as st  # noqa: E402
 
 from attnviz import explain  # noqa: E402
 from attnviz.checkpoint import BundleError  # noqa: E402
 from attnviz.i18n import LANGS, messages  # noqa: E402
 from attnviz.state import Settings, switch_stage, to_query  # noqa: E402
-from attnviz.views import classroom, compare, controls, how, keys, learn, lesson, steps, translate  # noqa: E402
-from attnviz.views import history, lesson_heads, viewport  # noqa: E402
-from attnviz.views.common import Traces, load_report, models_key, show_notes  # noqa: E402
+from attnviz.views import chrome, classroom, compare, controls, copylink, how, learn, lesson, lesson_heads  # noqa: E402
+from attnviz.views import steps, translate  # noqa: E402
+from attnviz.views.common import PAGE_ICON, Traces, load_report, models_key, show_notes  # noqa: E402
 
-ICON = str(Path(__file__).resolve().parent / "attnviz" / "resources" / "icon.png")  # local: works offline
-st.set_page_config(page_title="attnviz", page_icon=ICON, layout="wide")
+if not st.session_state.get("_page_set"):  # once a session: the browser keeps the title, icon and layout
+    st.session_state["_page_set"] = True
+    st.set_page_config(page_title="attnviz", page_icon=PAGE_ICON, layout="wide")
 
 VIEWS = {"translate": translate.draw, "compare": compare.draw, "steps": steps.draw, "lesson": lesson.draw,
          "lesson2": lesson_heads.draw, "learn": learn.draw, "how": how.draw}
@@ -62,16 +61,14 @@ def main() -> None:
     share = None if present else controls.sidebar_ui(list(models), lang)
     s = controls.settings()
     if share is not None:
-        share.code(controls.page_link(s, default), language=None, wrap_lines=True)
+        share.html(copylink.link_html(controls.page_link(s, default)))
     controls.write_url(to_query(s, default))  # the address: the page's public state
     show_notes(s)
     for problem in problems:  # a bundle with a file missing or damaged: say which, show the others
         st.warning(m("app.bundle_problem", problem=explain.md_escape(problem)))
     classroom.class_bar(s, traces, top)  # presenter mode: Start a class; with a class: Ask the class
     VIEWS[s.view](s, traces)
-    keys.install(present)
-    viewport.install()  # the window's size, for figures that must fit one screen (presenter, long sentences)
-    history.install()  # Back / Forward: one history entry per place, none per guess
+    chrome.install(present)  # keys, Back / Forward, the window's size; the page's CSS
     controls.remember_url()  # the address as this run leaves it: a different one next run is Back / Forward
 
 

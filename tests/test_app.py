@@ -110,7 +110,7 @@ def keys(at: AppTest) -> list[str]:
 
 def bar_lists(at: AppTest) -> list[str]:
     """The HTML bar lists on the page (figures/bars.py: scores and weights, next words), in page order."""
-    return [h.proto.body for h in at.get("html") if 'class="av-bars"' in h.proto.body]
+    return [h.proto.body for h in at.get("html") if 'class="av-bars' in h.proto.body]
 
 
 def bar_labels(page: str) -> list[str]:
@@ -199,8 +199,9 @@ def test_the_page_sends_the_traces_numbers_exactly(app):
 
 def test_compare_view_has_a_panel_per_scorer_and_the_quality_section(app):
     view(app, "compare")
-    heads = [s.value for s in app.main.subheader]
-    assert heads == [explain.scorer_label(s) for s in SCORER_NAMES]
+    # each panel: the model's name and its translation in one markdown element
+    heads = [md.value.split("\n\n")[0] for md in app.main.markdown if md.value.startswith("### ")]
+    assert heads == [f"### {explain.md_escape(explain.scorer_label(s))}" for s in SCORER_NAMES]
     assert [k for k in keys(app) if k.startswith("cmp-")] == ["cmp-dot", "cmp-general", "cmp-concat",
                                                                  "cmp-transformer"]  # none: no heatmap
     assert EN("app.no_attention") in [i.value for i in app.info]
@@ -362,10 +363,11 @@ def test_copy_link_holds_the_whole_view(app):
     app.sidebar.radio[0].set_value(model).run()
     view(app, "steps")
     click(app, "next")
-    (box,) = app.sidebar.get("code")
-    assert box.value.startswith("/?") or box.value.startswith("http")
+    (box,) = [h.proto.body for h in app.sidebar.get("html") if 'class="av-link"' in h.proto.body]
+    link = html.unescape(re.search(r'<code class="av-link">(.*?)</code>', box).group(1))
+    assert link.startswith("/?") or link.startswith("http")
     for part in (f"model={model}", "view=steps", "step=2"):
-        assert part in box.value
+        assert part in link
 
 
 # ---------------------------------------------------------------- presenter mode
@@ -546,8 +548,9 @@ def test_odd_input_gets_a_clear_page_not_a_traceback(app, text):
     assert not app.error
     for name in ("compare", "steps", "how", "translate"):
         view(app, name)
-    for h in app.get("html"):  # only our own style and keyboard script are ever raw HTML
-        assert "alert" not in h.proto.body and "<b>bold" not in h.proto.body
+    for h in app.get("html"):  # only our own style and scripts are ever raw HTML, and the link, escaped
+        body = re.sub(r'<code class="av-link">[^<>]*</code>', "", h.proto.body)  # no tag can hide in it
+        assert "alert" not in body and "<b>bold" not in body
 
 
 def test_markup_stays_text(app):

@@ -175,8 +175,12 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
-def _picks(at: AppTest) -> list:
-    return [b for b in at.button if str(b.key or "").startswith("lab_pick_")]
+def _pick_another(at: AppTest) -> str:
+    """Pick the first of the top words that the model did not write here; its word."""
+    pills = at.button_group(key="lab_pick")
+    i = next(i for i in range(len(pills.options)) if i != pills.value)
+    pills.set_value(i)
+    return pills.options[i].rsplit(" (", 1)[0]
 
 
 def _texts(at: AppTest) -> str:
@@ -193,9 +197,7 @@ def test_translate_view_has_the_lab_tabs_and_exports(app):
 
 def test_picking_another_top_word_forces_it_and_undo_brings_the_model_back(app):
     first = app.session_state["sentence"]
-    pick = next(b for b in _picks(app) if not b.disabled)
-    word = pick.label.rsplit(" (", 1)[0]
-    pick.click()
+    word = _pick_another(app)
     _run(app)
     assert app.session_state["prefix"].lower() == word.lower() and app.session_state["sentence"] == first
     assert "Chosen by you" in _texts(app)
@@ -224,8 +226,7 @@ def test_step_view_offers_the_what_if_at_the_current_step(app):
     app.button(key="next").click()
     _run(app)
     assert app.session_state["step"] == 2
-    pick = next(b for b in _picks(app) if not b.disabled)
-    pick.click()
+    _pick_another(app)
     _run(app)
     assert len(tokenize_fr(app.session_state["prefix"])) >= 2  # step 1's word kept, step 2's chosen
     assert app.session_state["step"] == 2
@@ -290,8 +291,7 @@ def test_picking_a_word_in_a_forced_translation_lets_the_model_continue(app):
     app.sidebar.text_input(key="force").set_value("Elle lit un livre rouge.")
     _run(app)
     assert "was given by you" in _texts(app)
-    pick = next(b for b in _picks(app) if not b.disabled)
-    pick.click()
+    _pick_another(app)
     _run(app)
     assert app.session_state["force"] == "" and app.session_state["prefix"]
     app.button(key="lab_undo").click()

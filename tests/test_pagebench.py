@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import subprocess
+import sys
 
 import pytest
 from streamlit.proto.Element_pb2 import Element
@@ -150,3 +152,17 @@ def test_smoke_two_sessions_on_the_trivial_app():
     assert fig["done"] >= 1 and fig["checked"] >= 2
     assert 0 < fig["p50"] <= fig["p95"] < 10
     assert fig["rss_peak"] > 20
+
+
+def test_a_process_cpu_time_is_read_finer_than_the_kernels_10_ms_ticks():
+    burn = ("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+            "print('done', flush=True)\ntime.sleep(30)")
+    child = subprocess.Popen([sys.executable, "-c", burn], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "done"
+        got = pb.proc_cpu_seconds(child.pid)
+        assert 0.3 <= got < 5  # the loop, and the interpreter's start
+        assert abs(got * 100 - round(got * 100)) > 1e-6  # not a whole number of ticks
+    finally:
+        child.kill()
+        child.wait()

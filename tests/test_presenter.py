@@ -66,7 +66,7 @@ def chart_keys(at: AppTest) -> list[str]:
 
 
 def bar_lists(at: AppTest) -> int:
-    return sum('class="av-bars"' in h.proto.body for h in at.get("html"))
+    return sum('class="av-bars' in h.proto.body for h in at.get("html"))
 
 
 def emoji_only(text: str) -> list[str]:
@@ -192,12 +192,14 @@ def test_copy_link_is_one_button_that_confirms(link, lang):
     assert f'data-done="{m("controls.link_copied")}"' in body
     assert "clipboard.writeText" in body and 'execCommand("copy")' in body  # http on a LAN: the fallback
     assert "hover" not in m("controls.share_help") and "마우스" not in m("controls.share_help")
-    assert at.sidebar.get("code")  # the link itself stays one tap away, to read
+    assert any('class="av-link"' in b for b in bodies)  # the link itself stays one tap away, to read
+    assert "code.av-link" in body  # ... and follows the address when Back / Next move the step alone
 
 
 def test_copy_link_text_is_escaped():
     m = lambda key, **kw: '"><script>x</script>'  # noqa: E731
     assert "<script>x" not in copylink.button_html(m)
+    assert "<script>x" not in copylink.link_html('/?sentence="><script>x</script>')
 
 
 # ---------------------------------------------------------------- figures for the back row

@@ -11,11 +11,12 @@ import html
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
 
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import BAR, BIG, HIGHLIGHT, INK, _en
-from .heatmap import step_frame, topk_frame
+from ._base import BAR, BIG, HIGHLIGHT, INK, _en, _has_attention, src_labels
+from .heatmap import topk_rows
 
 STYLE = f"""<style>
 .av-bars {{ color: {INK}; font-family: sans-serif; margin: 0.2em 0 0.8em 0; }}
@@ -28,6 +29,9 @@ STYLE = f"""<style>
 .av-bars .av-bar {{ position: absolute; top: 18%; height: 64%; }}
 .av-bars .av-zero {{ position: absolute; top: 0; bottom: 0; width: 1px; background: #888888; }}
 .av-bars tr.av-top th, .av-bars tr.av-top td.av-num {{ color: {HIGHLIGHT}; font-weight: bold; }}
+/* narrow: the width of a 3:2 column on its own (no columns: fewer page elements); a phone, all of it */
+.av-bars.av-narrow {{ max-width: 58%; }}
+@media (max-width: 640px) {{ .av-bars.av-narrow {{ max-width: none; }} }}
 </style>"""
 
 
@@ -53,9 +57,10 @@ def _bar(value: float, lo: float, hi: float, color: str) -> str:
 
 
 def bar_table(labels: Sequence[str], columns: Sequence[Column], top: Sequence[bool], *, title: str = "",
-              hover: Sequence[str] = (), big: bool = False) -> str:
+              hover: Sequence[str] = (), big: bool = False, narrow: bool = False) -> str:
     """Rows of labelled bars, one bar column (with its numbers) per Column; rows where `top` is True are
-    drawn in the highlight colour. `hover`: each row's tooltip (e.g. the unrounded numbers)."""
+    drawn in the highlight colour. `hover`: each row's tooltip (e.g. the unrounded numbers). `narrow`:
+    three fifths of the width it is given (all of it on a phone)."""
     size = 15 * (BIG if big else 1)
     head = "".join(f'<th colspan="2">{c.title}</th>' for c in columns)  # titles may hold <br>: ours, not typed
     body = []
@@ -66,7 +71,8 @@ def bar_table(labels: Sequence[str], columns: Sequence[Column], top: Sequence[bo
         tip = f' title="{html.escape(hover[r])}"' if hover else ""
         body.append(f'<tr class="{"av-top" if top[r] else ""}"{tip}><th>{html.escape(label)}</th>{cells}</tr>')
     caption = f'<div style="font-size:1.05em;margin-bottom:0.3em">{title}</div>' if title else ""
-    return (f'{STYLE}<div class="av-bars" style="font-size:{size:.0f}px">{caption}<table>'
+    kind = "av-bars av-narrow" if narrow else "av-bars"
+    return (f'{STYLE}<div class="{kind}" style="font-size:{size:.0f}px">{caption}<table>'
             f'<thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
@@ -76,10 +82,11 @@ def scores_weights_html(trace: Trace, t: int, *, m: Messages | None = None, big:
     The word with the largest weight is drawn in red in both columns.
     """
     m = _en(m)
-    df = step_frame(trace, t)
-    top = int(df["weight"].idxmax())  # a blocked word has weight 0, so it is never the one
-    scores, weights = df["score"].to_numpy(), df["weight"].to_numpy()
-    labels = list(df["src"])
+    _has_attention(trace)
+    trace.check_step(t)  # no pandas table here: building one cost more than the whole HTML
+    scores, weights = trace.scores[t], trace.weights[t]  # (S,), (S,)
+    top = int(np.argmax(weights))  # a blocked word has weight 0, so it is never the one
+    labels = src_labels(trace)
     hover = [f'{w}: {m("figures.score_word")} {s:.3f}, {m("figures.weight")} {p:.3f}'
              for w, s, p in zip(labels, scores, weights)]
     columns = [Column(m("figures.scores_title"), scores, min(float(scores.min()), 0.0), max(float(scores.max()), 0.0)),
@@ -87,14 +94,13 @@ def scores_weights_html(trace: Trace, t: int, *, m: Messages | None = None, big:
     return bar_table(labels, columns, [i == top for i in range(len(labels))], hover=hover, big=big)
 
 
-def topk_html(trace: Trace, t: int, *, m: Messages | None = None, big: bool = False) -> str:
-    """The next-word probabilities at step t, the word actually written highlighted."""
+def topk_html(trace: Trace, t: int, *, m: Messages | None = None, big: bool = False, narrow: bool = False) -> str:
+    """The next-word probabilities at step t, the word actually written highlighted (`narrow`: bar_table)."""
     m = _en(m)
-    df = topk_frame(trace, t)
-    labels, probs = list(df["word"]), df["prob"].to_numpy()
+    labels, probs, chosen = topk_rows(trace, t)
     hover = [f'{w}: {m("figures.probability")} {p:.4f}' for w, p in zip(labels, probs)]
-    return bar_table(labels, [Column(m("figures.probability"), probs, 0.0, 1.0)], list(df["chosen"]),
-                     title=m("figures.topk_title"), hover=hover, big=big)
+    return bar_table(labels, [Column(m("figures.probability"), np.asarray(probs), 0.0, 1.0)], chosen,
+                     title=m("figures.topk_title"), hover=hover, big=big, narrow=narrow)
 
 
 __all__ = ["Column", "bar_table", "scores_weights_html", "topk_html"]

@@ -248,18 +248,21 @@ def _bar(y: list[int], values: np.ndarray, colors: list[str], labels: list[str],
                 hovertemplate="%{customdata}: " + name + " %{x:.3f}<extra></extra>")
 
 
-def topk_frame(trace: Trace, t: int) -> pd.DataFrame:
-    """Step t's most probable next words; the chosen word is added if it is not among them.
-
-    Columns: word, prob, chosen. A forced `Je` is the model's `je` (one bar, not two); a copy is the
-    model's `<unk>`, shown as `<unk> → Marie`.
-    """
+def topk_rows(trace: Trace, t: int) -> tuple[list[str], list[float], list[bool]]:
+    """Step t's most probable next words, their probabilities, and which one was written; the chosen
+    word is added if it is not among them. A forced `Je` is the model's `je` (one bar, not two); a copy
+    is the model's `<unk>`, shown as `<unk> → Marie`."""
     trace.check_step(t)
     chosen = trace.tgt_tokens[t]
-    words, probs = list(trace.topk_tokens[t]), list(trace.topk_probs[t])
+    words, probs = list(trace.topk_tokens[t]), [float(p) for p in trace.topk_probs[t]]
     copy = trace.copied[t] >= 0  # the model wrote <unk>, shown as the English word it copied
     is_chosen = [w == UNK if copy else same_word(w, chosen) for w in words]
     if not any(is_chosen):  # a forced word the model did not rank in its top K
         words, probs, is_chosen = words + [UNK if copy else chosen], probs + [float(trace.chosen_probs[t])], is_chosen + [True]
-    words = [f"{UNK} → {chosen}" if copy and c else w for w, c in zip(words, is_chosen)]
+    return [f"{UNK} → {chosen}" if copy and c else w for w, c in zip(words, is_chosen)], probs, is_chosen
+
+
+def topk_frame(trace: Trace, t: int) -> pd.DataFrame:
+    """topk_rows as a table. Columns: word, prob, chosen."""
+    words, probs, is_chosen = topk_rows(trace, t)
     return pd.DataFrame({"word": words, "prob": probs, "chosen": is_chosen})

@@ -17,6 +17,13 @@ from ..i18n import LANGS, Messages
 from ..vocab import EOS
 
 PARAMS = ("class", "teach", "join", "me")  # the live class's query parameters (README, "Links")
+CODE, SECRET, CONSOLE = "class_code", "class_secret", "class_console"  # session keys of the teacher
+
+
+def teaching() -> bool:
+    """Whether this page is a teacher's with a class running (the class bar asks about what is shown)."""
+    ss = st.session_state
+    return bool(ss.get(CODE) and ss.get(SECRET))
 
 
 @st.cache_resource(show_spinner=False)

@@ -29,12 +29,11 @@ from ..explain import md_escape
 from ..i18n import LANGS, Messages, messages
 from ..state import Settings
 from . import keys, lesson_heads, phone, viewport
-from .class_common import (PARAMS, base_url, get_store, option_text, question_text, reader_lang, store_or_say,
-                           value_text)
+from .class_common import (CODE, CONSOLE, PARAMS, SECRET, base_url, get_store, option_text, question_text,
+                           reader_lang, store_or_say, teaching, value_text)
 from .common import Traces, show_figure
 from .controls import URL_LEFT
 
-CODE, SECRET, CONSOLE = "class_code", "class_secret", "class_console"  # session keys of the teacher
 READ = "_class_url_read"  # the class part of the link has been read (once per session)
 COOKIE = "attnviz-teach-"  # + the class code: the secret this browser keeps for a reload (views/classroom.py)
 COUNT_EVERY = 1.0  # s: the projector's count (asked: at least every 2 s)
@@ -186,7 +185,7 @@ def class_bar(s: Settings, traces: Traces, top=None) -> None:
     and the way to the class screen."""
     m = messages(s.lang)
     ss = st.session_state
-    if not (ss.get(CODE) and ss.get(SECRET)):
+    if not teaching():
         if s.present:
             st.html(START_CSS)
             (top or st).button(m("classroom.start"), key="class_start", on_click=_start, args=(s.lang,),

@@ -27,6 +27,10 @@ from ..trace import InputError, Trace, trace_translation
 
 MODELS_DIR = str(Path(__file__).resolve().parents[2] / "models")  # unless ATTNVIZ_MODELS_DIR names another
 TRACE_CACHE_ENTRIES = 512  # ~80 KiB each at 10 words: at most ~40 MB for a whole class's sentences
+# The tab's icon, shipped (works offline) and sent as a data: URL read once: given the file's path,
+# Streamlit reads and registers the file again on every run (~0.5 ms of each interaction).
+PAGE_ICON = "data:image/png;base64," + base64.b64encode(
+    (Path(__file__).resolve().parents[1] / "resources" / "icon.png").read_bytes()).decode("ascii")
 PLOTLY = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 _TRACE_OPTIONS = set(inspect.signature(trace_translation).parameters)  # what this core accepts
 
@@ -92,12 +96,25 @@ class Traces:
 
 def trace_or_warn(traces: Traces, s: Settings, scorer: str | None = None, **options) -> Trace | None:
     """The trace for these settings, or None after saying, in the reader's language, why there is none."""
+    got = trace_or_refusal(traces, s, scorer, **options)
+    if isinstance(got, ValueError):
+        say_refusal(got, s)
+        return None
+    return got
+
+
+def trace_or_refusal(traces: Traces, s: Settings, scorer: str | None = None, **options) -> Trace | ValueError:
+    """The trace for these settings, or the core's refusal (for say_refusal), drawing nothing."""
     try:
         return traces.get(s, scorer, **options)
     except ValueError as e:
-        say = st.info if getattr(e, "code", "") == "no_english_word" else st.warning  # nothing typed yet: no alarm
-        say(refusal(e, messages(s.lang)))
-        return None
+        return e
+
+
+def say_refusal(e: ValueError, s: Settings) -> None:
+    """Why there is no trace, in the reader's language (nothing typed yet is said without alarm)."""
+    say = st.info if getattr(e, "code", "") == "no_english_word" else st.warning
+    say(refusal(e, messages(s.lang)))
 
 
 def refusal(e: ValueError, m: Messages, other: str = "app.cannot_translate") -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 from .. import explain, figures
 from ..i18n import Messages, messages
 from ..state import Settings
-from .common import Traces, trace_or_warn
+from .common import Traces, say_refusal, trace_or_refusal
 from . import viewport
 from .heatmap import draw_heatmap
 
@@ -84,12 +84,15 @@ def draw(s: Settings, traces: Traces) -> None:
     for row in range(0, len(names), per_row):
         for col, scorer in zip(st.columns(per_row, gap="medium"), names[row:row + per_row]):
             with col.container(border=True):
-                if s.present:  # the model's name on one short line: the heatmaps get the height
-                    st.markdown(f"**{explain.md_escape(explain.scorer_label(scorer, m))}**")
-                else:
-                    st.subheader(explain.scorer_label(scorer, m))
-                if (trace := trace_or_warn(traces, s, scorer)) is not None:
-                    st.markdown(explain.headline(trace, m).replace("### ", "#### ", 1))
+                label = explain.md_escape(explain.scorer_label(scorer, m))
+                # presenter mode: the model's name on one short line, so the heatmaps get the height
+                name = f"**{label}**" if s.present else f"### {label}"
+                trace = trace_or_refusal(traces, s, scorer)
+                if isinstance(trace, ValueError):
+                    st.markdown(name)
+                    say_refusal(trace, s)
+                else:  # the name and the translation in one page element (each costs the server every run)
+                    st.markdown(f"{name}\n\n{explain.headline(trace, m).replace('### ', '#### ', 1)}")
                     draw_heatmap(s, trace, f"cmp-{scorer}", height=height,
                                  cell_text=len(trace.src_tokens) <= PANEL_CELL_TEXT_WORDS,
                                  big=viewport.big_fonts(s.present), compact=s.present,

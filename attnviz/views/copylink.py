@@ -3,7 +3,7 @@
 A button and a few lines of JavaScript in the page itself (st.html with JavaScript allowed, like
 keys.py: our own constant text; the words come from the message catalogue and are HTML-escaped). It
 copies the browser's own address at the moment of the tap, which app.py keeps equal to the Settings
-(playback moves `step` in it too). The Clipboard API needs a secure context (https or localhost); on a
+(Back, Next and playback move `step` in it too, without a full run); the link shown as text follows it. The Clipboard API needs a secure context (https or localhost); on a
 classroom LAN over plain http the page falls back to a selected text area and execCommand("copy").
 """
 from __future__ import annotations
@@ -25,6 +25,8 @@ STYLE = """
 .av-copy button.av-done { border-color: #1a7f37; color: #1a7f37; }
 .av-copy-note { font-size: 0.85rem; color: #1a7f37; min-height: 1.2em; margin-top: 0.25rem; }
 .av-copy-note.av-fail { color: #b42318; }
+.av-link { display: block; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.85rem; padding: 0.5rem 0.6rem;
+  background: #f6f8fa; color: #111111; border-radius: 0.4rem; user-select: all; }
 </style>
 """
 
@@ -62,6 +64,15 @@ SCRIPT = """
   };
   bind();
   setTimeout(bind, 300);  // the button may be mounted just after this script
+  // The link shown as text (link_html) follows the address too: Back, Next and playback move `step` in
+  // it without a full run of the page, so the server's text may be a step behind.
+  const follow = () => {
+    for (const el of doc.querySelectorAll("code.av-link")) {
+      if (el.textContent !== win.location.href) el.textContent = win.location.href;
+    }
+  };
+  follow();
+  if (!win.__avLinkFollow) win.__avLinkFollow = win.setInterval(() => follow(), 500);
 })();
 </script>
 """
@@ -75,6 +86,12 @@ def button_html(m: Messages) -> str:
             f'data-fail="{esc("controls.link_copy_failed")}" title="{esc("controls.copy_link_help")}">'
             f'{esc("controls.copy_link")}</button></div>'
             f'<div class="av-copy-note" role="status" aria-live="polite"></div></div>')
+
+
+def link_html(url: str) -> str:
+    """The page's link as text to read or select (in the "Share" box): the server writes it, SCRIPT keeps
+    it on the browser's address."""
+    return f'<code class="av-link">{html.escape(url)}</code>'
 
 
 def draw(m: Messages) -> None:

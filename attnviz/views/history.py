@@ -10,8 +10,6 @@ constant text, run in the page itself (st.html with JavaScript allowed), like vi
 """
 from __future__ import annotations
 
-import streamlit as st
-
 NOT_A_PLACE = ("answers",)  # query parameters whose change alone adds no history entry
 
 HISTORY_JS = """
@@ -35,8 +33,3 @@ HISTORY_JS = """
 })();
 </script>
 """ % (list(NOT_A_PLACE),)
-
-
-def install() -> None:
-    """Keep guesses out of the browser's history (see the module's docstring)."""
-    st.html(HISTORY_JS, unsafe_allow_javascript=True)

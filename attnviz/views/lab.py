@@ -91,8 +91,15 @@ def edit_history() -> list[dict]:
     return [h for h in ss.get(HISTORY, []) if h["sentence"] == ss.get("sentence")]
 
 
+def _picked(so_far: str, words: tuple[str, ...], current: int | None) -> None:
+    """A top word was picked: force it and let the model continue (the model's own word changes nothing)."""
+    i = st.session_state.get("lab_pick")
+    if i is not None and i != current:
+        _apply_prefix(f"{so_far} {words[i]}".strip())
+
+
 def draw_edit(s: Settings, traces: Traces, trace: Trace, t: int | None = None) -> None:
-    """What if the model had chosen another word at step t? Top-k buttons, a typed word, undo.
+    """What if the model had chosen another word at step t? Its top words to pick from, a typed word, undo.
 
     t: the output step (0-based) in the Step-by-step view; None on Translate (a step picker is shown).
     """
@@ -100,26 +107,28 @@ def draw_edit(s: Settings, traces: Traces, trace: Trace, t: int | None = None) -
     ss = st.session_state
     if s.present or ss.get("playing"):
         return
-    st.markdown(f"#### {m('lab.edit_title')}")
+    title = f"#### {m('lab.edit_title')}"
     if t is None:  # a slider, not a list of words: its labels would go stale when an edit changes them
+        st.markdown(title)
+        title = ""
         n = trace.num_steps
         ss.lab_edit_step = min(max(int(ss.get("lab_edit_step", 1)), 1), n)
         t = (st.slider(m("lab.edit_step"), 1, n, key="lab_edit_step") if n > 1 else 1) - 1
     t = min(max(int(t), 0), trace.num_steps - 1)
     so_far = _so_far(trace, t)
     given = trace.mode == "forced" or (t < len(_forced(trace)) and _forced(trace)[t])
-    st.markdown(m("lab.edit_at_forced" if given else "lab.edit_at", step=t + 1, word=code(trace.tgt_tokens[t]),
-                  so_far=code(so_far) if so_far else m("lab.edit_start")))
+    st.markdown(f"{title}\n\n" + m("lab.edit_at_forced" if given else "lab.edit_at", step=t + 1,
+                word=code(trace.tgt_tokens[t]), so_far=code(so_far) if so_far else m("lab.edit_start")))
     words = [(w, float(p)) for w, p in zip(trace.topk_tokens[t], trace.topk_probs[t]) if w not in SPECIAL]
-    # rows of buttons as horizontal containers, not columns: one page element a row instead of 1 + 2n
-    # (every element costs the server time on every run; a phone wraps the row instead of stacking it)
+    # The top words as one row of pills, the model's own word shown picked: one page element where a
+    # button a word took six (every element costs the server time on every run; a phone wraps the row).
     if words:
-        row = st.container(horizontal=True, gap="small")
-        for i, (w, p) in enumerate(words):
-            current = w.casefold() == trace.tgt_tokens[t].casefold()
-            row.button(f"{w} ({p:.2f})", key=f"lab_pick_{i}", on_click=_apply_prefix,
-                       args=(f"{so_far} {w}".strip(),), disabled=current, width="stretch",
-                       help=m("lab.edit_current") if current else m("lab.edit_pick_help", word=w))
+        wrote = trace.tgt_tokens[t].casefold()
+        current = next((i for i, (w, _) in enumerate(words) if w.casefold() == wrote), None)
+        ss.lab_pick = current
+        st.pills(m("lab.edit_pick"), range(len(words)), key="lab_pick", label_visibility="collapsed",
+                 format_func=lambda i: f"{words[i][0]} ({words[i][1]:.2f})", on_change=_picked,
+                 args=(so_far, tuple(w for w, _ in words), current))
     row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
     row.text_input(m("lab.edit_type"), key="lab_typed", max_chars=60, placeholder=m("lab.edit_type_placeholder"))
     row.button(m("lab.edit_go"), key="lab_go", on_click=_apply_typed, args=(so_far,), width="stretch")
@@ -295,22 +304,23 @@ def draw_hide_effect(s: Settings, traces: Traces, trace: Trace) -> None:
 def draw_exports(s: Settings, trace: Trace, figure) -> None:
     """Download buttons: tidy CSV, JSON (the CLI's schema), the figure as offline HTML; PNG or SVG choice."""
     m = messages(s.lang)
-    cols = st.columns([1, 1, 1, 1.3], vertical_alignment="bottom")
+    # one horizontal container, not four columns: one page element for the row instead of five
+    row = st.container(key="lab_exports", horizontal=True, vertical_alignment="bottom", gap="small")
     if trace.weights is not None:
-        cols[0].download_button(m("lab.csv"), lambda: exports.tidy_csv(trace), on_click="ignore",
-                                file_name=exports.file_name("attention", trace, "csv"), mime="text/csv",
-                                key="lab_csv", help=m("lab.csv_help"), width="stretch")
-    cols[1].download_button(m("lab.json"), lambda: exports.trace_json(trace), on_click="ignore",
-                            file_name=exports.file_name("trace", trace, "json"), mime="application/json",
-                            key="lab_json", help=m("lab.json_help"), width="stretch")
+        row.download_button(m("lab.csv"), lambda: exports.tidy_csv(trace), on_click="ignore",
+                            file_name=exports.file_name("attention", trace, "csv"), mime="text/csv",
+                            key="lab_csv", help=m("lab.csv_help"), width="stretch")
+    row.download_button(m("lab.json"), lambda: exports.trace_json(trace), on_click="ignore",
+                        file_name=exports.file_name("trace", trace, "json"), mime="application/json",
+                        key="lab_json", help=m("lab.json_help"), width="stretch")
     if figure is not None:
         title = exports.figure_title(trace, m)
         stem = exports.file_stem("attention", trace)
-        cols[2].download_button(m("lab.html"), lambda: exports.standalone_html(figure, title, stem), on_click="ignore",
-                                file_name=f"{stem}.html", mime="text/html", key="lab_html",
-                                help=m("lab.html_help"), width="stretch")
-        cols[3].segmented_control(m("lab.image_format"), IMAGE_FORMATS, key="lab_img_format", default="png",
-                                  required=True, format_func=str.upper, help=m("lab.image_help"))
+        row.download_button(m("lab.html"), lambda: exports.standalone_html(figure, title, stem), on_click="ignore",
+                            file_name=f"{stem}.html", mime="text/html", key="lab_html",
+                            help=m("lab.html_help"), width="stretch")
+        row.segmented_control(m("lab.image_format"), IMAGE_FORMATS, key="lab_img_format", default="png",
+                              required=True, format_func=str.upper, help=m("lab.image_help"))
 
 
 def draw_main_heatmap(s: Settings, traces: Traces, trace: Trace) -> None:

@@ -2,13 +2,15 @@
 
 Playback keeps its own clock: the step shown is the step due at this moment (started at `play_t0`
 from `play_step0`, one step every PLAY_EVERY seconds), so a late or doubled timer tick neither
-slows nor rushes it. The timer runs only the playback fragment; Play/Pause, Back and Next are
-drawn outside it, so a tick never redraws the button being pressed, and a tick advances only while
-`playing` is set: Pause always wins.
+slows nor rushes it. The timer runs only the playback fragment; while playing, Play/Pause, Back and
+Next are drawn outside it, so a tick never redraws the button being pressed, and a tick advances only
+while `playing` is set: Pause always wins. While paused, the controls, the step and the lab are one
+fragment, so Back, Next, the slider and the arrow keys rerun that part of the page alone.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import streamlit as st
 
@@ -17,7 +19,8 @@ from ..i18n import messages
 from ..figures import headsteps
 from ..state import Settings, clamp_step
 from ..trace import Trace
-from . import heads, lab
+from . import controls, heads, lab
+from .class_common import teaching
 from .common import Traces, show_figure, trace_or_warn
 from .controls import NOTES
 from .heatmap import draw_heatmap
@@ -28,7 +31,7 @@ TICKS_PER_STEP = 3  # the timer looks this often per step, so a step is at most 
 PRESENT_RESERVE = 280  # presenter mode: pixels above the figures (views, controls, narration) and below
 PRESENT_RESERVE_SMALL = 270  # the same in a window under viewport.BIG_FROM tall (smaller text above)
 PRESENT_SPLIT = 0.58  # presenter mode: the heatmap row's share of the rest; the hidden states get the other
-CONTROLS_CSS = """<style>
+CONTROLS_CSS = """<style>  /* sent with the page's other CSS: views/chrome.py */
 /* the controls row keeps its height while the slider is hidden (playing): nothing below it moves */
 .st-key-step_controls { min-height: 4.6rem; }
 /* Play and Pause one width (the longer label, in either language), so Back and Next never move */
@@ -115,30 +118,61 @@ def draw(s: Settings, traces: Traces) -> None:
         ss[NOTES] = [*ss.get(NOTES, []), note]
         st.warning(m(note[0], **note[1]))
         _link_step(step)
-    playing = bool(ss.playing)
-    slot = draw_controls(m, n, playing, picker=inline)
+    s = replace(s, step=step)
+    if ss.playing:  # the timer runs only the step's fragment: a tick never redraws Pause or Back / Next
+        draw_playing(s, traces, trace, n, inline)
+    else:  # Back, Next, the slider and the lab redraw their fragment of the page, not the whole page
+        draw_paused(s, traces, trace, n, inline)
+
+
+def draw_playing(s: Settings, traces: Traces, trace: Trace, n: int, inline: bool) -> None:
+    """While playing: the controls, then the step in a fragment the timer reruns until the end or Pause."""
+    ss = st.session_state
+    slot = draw_controls(messages(s.lang), n, True, picker=inline)
     if slot is not None:
         with slot:  # the trace through the head the picker names
             trace = heads.picker(s, trace, s.lang, key="steps", compact=True)
-    every = PLAY_EVERY / TICKS_PER_STEP if playing else None
 
-    @st.fragment(run_every=every)
+    @st.fragment(run_every=PLAY_EVERY / TICKS_PER_STEP)
     def playback() -> None:
-        if every and not tick(ss, n):
+        if not tick(ss, n):
             st.rerun(scope="app")  # paused or at the end: a full run shows Play and drops the timer
-        if every:
-            _link_step(ss.step)  # the link follows playback
-        draw_step(s, trace, ss.step - 1, playing=bool(every))
+        _link_step(ss.step)  # the link follows playback
+        draw_step(s, trace, ss.step - 1, playing=True)
 
     playback()
-    lab.draw_edit(s, traces, trace, int(ss.step) - 1)  # what if another word here? (not while playing)
+
+
+def draw_paused(s: Settings, traces: Traces, trace: Trace, n: int, inline: bool) -> None:
+    """Paused: the controls, the step and the lab as one fragment. Back, Next, the slider and the arrow keys
+    change only the step, which nothing outside the fragment shows (the link follows it in the address bar,
+    which "Copy link" copies), so they rerun the fragment alone: a third of a full run's server time. Any
+    other change (Play, a word picked in the lab, a head, a class to ask about this step) runs the page."""
+    ss = st.session_state
+    base = controls.settings()  # as this full run leaves them (e.g. a link's missing head corrected)
+
+    @st.fragment
+    def step_and_lab() -> None:
+        now = controls.settings()
+        if ss.playing or replace(now, step=base.step) != base or (now.step != base.step and teaching()):
+            st.rerun(scope="app")
+        slot = draw_controls(messages(s.lang), n, False, picker=inline)
+        shown_trace = trace
+        if slot is not None:
+            with slot:  # the trace through the head the picker names
+                shown_trace = heads.picker(s, trace, s.lang, key="steps", compact=True)
+        _link_step(now.step)
+        draw_step(s, shown_trace, now.step - 1)
+        lab.draw_edit(s, traces, shown_trace, now.step - 1)  # what if another word here?
+        controls.remember_url()  # this step's address is the page's own, not the browser's Back
+
+    step_and_lab()
 
 
 def draw_controls(m, n: int, playing: bool, picker: bool = False):
     """Play/Pause, Back, Next and the step slider; with `picker`, a column at the end for the head picker
     (presenter mode: one row less above the figures), returned. Otherwise returns None."""
     ss = st.session_state
-    st.html(CONTROLS_CSS)
     # one horizontal container, not columns: one page element for the row instead of two and one a
     # column (each costs the server time on every run); a phone wraps the row instead of stacking it
     row = st.container(key="step_controls", horizontal=True, vertical_alignment="bottom", gap="small")
@@ -183,9 +217,7 @@ def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
         with right:
             show_figure(figures.context_figure(trace, t, m=m), "context")
     st.markdown(text["choose"])
-    left, _ = st.columns([3, 2], gap="large")
-    with left:
-        st.html(figures.topk_html(trace, t, m=m))
+    st.html(figures.topk_html(trace, t, m=m, narrow=True))  # as wide as the heatmap's column above
 
 
 def heatmap_beside(s: Settings, trace: Trace, t: int):

@@ -22,7 +22,7 @@ export default function ({ data, setStateValue }) {
   const round = (v) => Math.round(v / %(step)d) * %(step)d;
   const v = window.__attnvizViewport || (window.__attnvizViewport = {last: "", pending: null});
   v.send = setStateValue;
-  v.same = data || {w: [0, 1e9], h: [0, 1e9]};
+  v.same = data ? {w: data[0], h: data[1]} : {w: [0, 1e9], h: [0, 1e9]};  // [[w lo, hi], [h lo, hi]]
   v.check = () => {
     const size = [round(window.innerWidth), round(window.innerHeight)];
     const inside = (x, [lo, hi]) => lo <= x && x <= hi;
@@ -38,9 +38,9 @@ export default function ({ data, setStateValue }) {
 }
 """ % {"step": STEP}
 
-_CSS = """
+CSS = """<style>
 .st-key-viewport { display: none; }
-"""
+</style>"""
 
 _component = None
 
@@ -63,11 +63,17 @@ def _narrow(w: tuple[int, int] = ANY, h: tuple[int, int] = ANY) -> None:
 
 
 def install() -> None:
+    """Hide the reporter's place and mount it (see mount)."""
+    st.html(CSS)
+    mount()
+
+
+def mount() -> None:
     """Mount the reporter (at the end of a run; it is invisible), telling it the sizes at which this run's
-    page would look the same, then start the next run's note afresh."""
-    st.html(f"<style>{_CSS}</style>")
+    page would look the same, then start the next run's note afresh. CSS must hide its place."""
     (w, h) = st.session_state.pop(SAME, None) or (ANY, ANY)
-    _mount()(key="viewport", default={"size": None}, data={"w": list(w), "h": list(h)}, on_size_change=lambda: None)
+    # a list, not a dict: Streamlit scans a dict's values for data frames on every run
+    _mount()(key="viewport", default={"size": None}, data=[list(w), list(h)], on_size_change=lambda: None)
 
 
 def _known() -> tuple[int, int]:

@@ -47,7 +47,8 @@ def test_picking_another_top_word_changes_the_translation(chromium, app_url):
     context, page = open_page(chromium, app_url, "")
     try:
         before = headline(page)
-        pick = page.locator("[class*='st-key-lab_pick_'] button:not([disabled])").first
+        # the model's own word is the checked pill; another one forces a word
+        pick = page.locator(".st-key-lab_pick button[aria-checked='false']").first
         word = re.sub(r" \([0-9.]+\)$", "", pick.inner_text())
         pick.click()
         page.get_by_text("Chosen by you").first.wait_for(timeout=TIMEOUT_MS)
