@@ -29,10 +29,16 @@ log = logging.getLogger(__name__)
 ENTROPY_SAMPLE = 300  # test sentences traced for the mean attention entropy
 
 
+def reference_streams(refs: list[list[str]]) -> list[list[str | None]]:
+    """Per-sentence references as sacrebleu's streams: stream i holds each sentence's i-th reference (None
+    where a sentence has fewer)."""
+    width = max(len(r) for r in refs)
+    return [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
+
+
 def bleu_chrf(hyps: list[str], refs: list[list[str]]) -> tuple[float, float]:
     """Corpus BLEU and chrF (sacrebleu defaults, detokenised text) against all references."""
-    width = max(len(r) for r in refs)
-    streams = [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
+    streams = reference_streams(refs)
     return (round(sacrebleu.corpus_bleu(hyps, streams).score, 2),
             round(sacrebleu.corpus_chrf(hyps, streams).score, 2))
 

@@ -3,8 +3,9 @@
 A button and a few lines of JavaScript in the page itself (st.html with JavaScript allowed, like
 keys.py: our own constant text; the words come from the message catalogue and are HTML-escaped). It
 copies the browser's own address at the moment of the tap, which app.py keeps equal to the Settings
-(Back, Next and playback move `step` in it too, without a full run); the link shown as text follows it. The Clipboard API needs a secure context (https or localhost); on a
-classroom LAN over plain http the page falls back to a selected text area and execCommand("copy").
+(Back, Next and playback move `step` in it too, without a full run); the link shown as text follows
+it. The Clipboard API needs a secure context (https or localhost); on a classroom LAN over plain http
+the page falls back to a selected text area and execCommand("copy").
 """
 from __future__ import annotations
 
