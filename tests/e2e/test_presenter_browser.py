@@ -150,6 +150,27 @@ def test_leaving_step_by_step_pauses_playback(open_page):
     assert (now and now.group(1)) == (left and left.group(1))
 
 
+
+def test_next_moves_the_address_the_shown_link_and_back_with_it(open_page):
+    """Next reruns the step's fragment alone (views/steps.py): the address bar, the link under "Show the
+    link" and the browser's Back still follow the step."""
+    page = open_page(f"?view=steps&sentence={SENTENCE}", 1400, 1000)
+    settled(page)
+    for k in (2, 3):
+        page.locator(".st-key-next button:visible").first.click()
+        page.get_by_text(re.compile(rf"^Step {k} of \d+\.$")).first.wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(f"() => location.search.includes('step={k}')", timeout=TIMEOUT_MS)
+    page.locator("[data-testid=stSidebar] [data-testid=stPopover] button").first.click()
+    link = page.locator("code.av-link").first
+    link.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelector('code.av-link').textContent === location.href",
+                           timeout=TIMEOUT_MS)
+    assert "step=3" in link.inner_text()
+    page.keyboard.press("Escape")
+    page.go_back()
+    page.get_by_text(re.compile(r"^Step 2 of \d+\.$")).first.wait_for(timeout=TIMEOUT_MS)
+    assert "step=2" in page.url
+
 def test_phone_toolbar_does_not_cover_titles(chromium, app_url):
     ctx = chromium.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     page = ctx.new_page()
