@@ -120,12 +120,12 @@ def draw(s: Settings, traces: Traces) -> None:
         _link_step(step)
     s = replace(s, step=step)
     if ss.playing:  # the timer runs only the step's fragment: a tick never redraws Pause or Back / Next
-        draw_playing(s, traces, trace, n, inline)
+        draw_playing(s, trace, n, inline)
     else:  # Back, Next, the slider and the lab redraw their fragment of the page, not the whole page
         draw_paused(s, traces, trace, n, inline)
 
 
-def draw_playing(s: Settings, traces: Traces, trace: Trace, n: int, inline: bool) -> None:
+def draw_playing(s: Settings, trace: Trace, n: int, inline: bool) -> None:
     """While playing: the controls, then the step in a fragment the timer reruns until the end or Pause."""
     ss = st.session_state
     slot = draw_controls(messages(s.lang), n, True, picker=inline)
@@ -146,8 +146,9 @@ def draw_playing(s: Settings, traces: Traces, trace: Trace, n: int, inline: bool
 def draw_paused(s: Settings, traces: Traces, trace: Trace, n: int, inline: bool) -> None:
     """Paused: the controls, the step and the lab as one fragment. Back, Next, the slider and the arrow keys
     change only the step, which nothing outside the fragment shows (the link follows it in the address bar,
-    which "Copy link" copies), so they rerun the fragment alone: a third of a full run's server time. Any
-    other change (Play, a word picked in the lab, a head, a class to ask about this step) runs the page."""
+    which "Copy link" copies), so they rerun the fragment alone: 29 page elements instead of 51, ~14 ms of
+    server time instead of ~23 (README). Any other change (Play, a word picked in the lab, a head, a class
+    to ask about this step) runs the page."""
     ss = st.session_state
     base = controls.settings()  # as this full run leaves them (e.g. a link's missing head corrected)
 
