@@ -12,6 +12,6 @@ from . import history, keys, steps, viewport
 def install(present: bool) -> None:
     """One style element (the page's, presenter mode's, the step controls', the reporter's place), one
     script element (keys: views/keys.py; Back / Forward: views/history.py), and the size reporter."""
-    st.html(keys.PAGE_CSS + (keys.PRESENTER_CSS if present else "") + steps.CONTROLS_CSS + viewport.CSS)
+    st.html(keys.page_css(present) + steps.CONTROLS_CSS + viewport.CSS)
     st.html(keys.KEYS_JS + history.HISTORY_JS, unsafe_allow_javascript=True)
     viewport.mount()  # the window's size, for figures that must fit one screen (presenter, long sentences)

@@ -152,7 +152,12 @@ PAGE_CSS = """
 """
 
 
+def page_css(present: bool) -> str:
+    """The page's own styling; in presenter mode with the large full-screen styling."""
+    return PAGE_CSS + (PRESENTER_CSS if present else "")
+
+
 def install(present: bool) -> None:
     """The keyboard handler (every mode) and, in presenter mode, the large full-screen styling."""
-    st.html(PAGE_CSS + (PRESENTER_CSS if present else ""))
+    st.html(page_css(present))
     st.html(KEYS_JS, unsafe_allow_javascript=True)
