@@ -10,6 +10,7 @@ Letters: N hypotheses, S source positions, t words fed so far, D d_model, L laye
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -18,7 +19,7 @@ import numpy as np
 from .checkpoint import Bundle, embed
 from .fastdecode import NEG_INF, Keys, Step, WordOutput, log_softmax, softmax
 
-LN_EPS = 1e-5  # nn.LayerNorm's default
+LN_EPS = np.float32(1e-5)  # nn.LayerNorm's default
 
 
 def positions(length: int, dim: int) -> np.ndarray:
@@ -33,12 +34,22 @@ def positions(length: int, dim: int) -> np.ndarray:
 
 def layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Over the last axis, as nn.LayerNorm: (x - mean) / √(var + eps) · w + b.
-    (ufunc reductions rather than .mean(): this runs 10 times a decoder step, and .mean() costs more
-    in Python than in arithmetic on one row.)"""
-    inv = np.float32(1.0 / x.shape[-1])
-    centred = x - np.add.reduce(x, axis=-1, keepdims=True) * inv
-    var = np.add.reduce(centred * centred, axis=-1, keepdims=True) * inv
-    return centred / np.sqrt(var + np.float32(LN_EPS)) * w + b
+    (Means as a product with a column of 1/D, and the rest in place: this runs 7 times a decoder step
+    on one row, where each NumPy call costs more than its arithmetic: 6 µs against 9 for the plain
+    formula.)"""
+    mean = _mean_column(x.shape[-1])  # (D, 1)
+    centred = x - x @ mean  # (..., D)
+    scale = np.sqrt((centred * centred) @ mean + LN_EPS)  # (..., 1)
+    centred /= scale
+    centred *= w
+    centred += b
+    return centred
+
+
+@functools.cache
+def _mean_column(dim: int) -> np.ndarray:
+    """(dim, 1) float32, each 1 / dim: x @ it is x's mean over its last axis."""
+    return np.full((dim, 1), 1.0 / dim, dtype=np.float32)
 
 
 @dataclass
@@ -71,7 +82,9 @@ def transposed(w: dict[str, np.ndarray], name: str) -> np.ndarray:
 
 
 def _linear(x: np.ndarray, wb: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    return x @ wb[0] + wb[1]
+    out = x @ wb[0]
+    out += wb[1]  # in place: one array fewer
+    return out
 
 
 @dataclass
@@ -95,7 +108,7 @@ class CrossKeys(Keys):
     """A sentence's memory with every layer's cross-attention keys and values projected once."""
 
     values: np.ndarray | None = None  # (L, A, S, K); Keys.keys holds the keys, same shape
-    keys_t: np.ndarray | None = None  # (L, A, K, S) the keys transposed, for q @ k
+    scaled_keys_t: np.ndarray | None = None  # (L, A, K, S) the keys transposed and times 1/√K: q @ it = q·k/√K
 
 
 class FastTransformer(WordOutput):
@@ -138,7 +151,8 @@ class FastTransformer(WordOutput):
         return np.swapaxes(x.reshape(*lead, p, self.heads, self.k_dim), -2, -3)
 
     def _ff(self, x: np.ndarray, ff) -> np.ndarray:
-        return _linear(np.maximum(_linear(x, ff[0]), 0), ff[1])
+        hidden = _linear(x, ff[0])  # (..., F)
+        return _linear(np.maximum(hidden, 0, out=hidden), ff[1])
 
     def encode_layers(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """The encoder over one unpadded sentence: ids (S,) -> memory (S, D) and every layer's
@@ -148,12 +162,12 @@ class FastTransformer(WordOutput):
         for layer in self.enc:
             h = layer_norm(x, *layer["norm1"])
             att = layer["self_att"]
-            qkv = _linear(h, att.qkv).reshape(len(ids), 3 * self.heads, self.k_dim)  # (S, 3A, K): q, k, v heads
-            q, k, v = np.split(np.swapaxes(qkv, 0, 1), 3, axis=0)  # (A, S, K) each
+            qkv = _linear(h, att.qkv).reshape(len(ids), 3, self.heads, self.k_dim)  # (S, 3, A, K): q, k, v heads
+            q, k, v = qkv.transpose(1, 2, 0, 3)  # (A, S, K) each
             w = softmax(q @ np.swapaxes(k, -1, -2) * self.scale)  # (A, S, S)
             weights.append(w)
-            x = x + _linear(np.swapaxes(w @ v, 0, 1).reshape(len(ids), self.dim), att.o)  # (S, D)
-            x = x + self._ff(layer_norm(x, *layer["norm2"]), layer["ff"])
+            x += _linear(np.swapaxes(w @ v, 0, 1).reshape(len(ids), self.dim), att.o)  # (S, D)
+            x += self._ff(layer_norm(x, *layer["norm2"]), layer["ff"])
         return layer_norm(x, *self.enc_norm), np.stack(weights)
 
     def encode(self, ids: Sequence[int]) -> tuple[np.ndarray, Cache]:
@@ -167,7 +181,7 @@ class FastTransformer(WordOutput):
         ks = np.stack([self._split(_linear(enc_out, layer["cross_att"].k)) for layer in self.dec])
         vs = np.stack([self._split(_linear(enc_out, layer["cross_att"].v)) for layer in self.dec])
         return CrossKeys(enc_out, ks, None if allowed is None or bool(allowed.all()) else allowed, vs,
-                         np.ascontiguousarray(np.swapaxes(ks, -1, -2)))
+                         np.ascontiguousarray(np.swapaxes(ks, -1, -2) * self.scale))
 
     def attended(self, keys: CrossKeys) -> np.ndarray:
         """The vectors the shown head's weights multiply: its values (S, K)."""
@@ -181,7 +195,7 @@ class FastTransformer(WordOutput):
         x = embed(self.tgt_emb, y) * self.emb_scale + self._positions(t + 1)[t]  # (N, D)
         # every head's numbers, filled layer by layer: (N, L, A, S) scores and weights, (N, L, A, K) queries,
         # (N, L, D) outputs, (N, L, A, t + 1) self-attention
-        rec = _Record(n, self.layers, self.heads, keys.keys_t.shape[-1], self.k_dim, t + 1)
+        rec = _Record(n, self.layers, self.heads, keys.scaled_keys_t.shape[-1], self.k_dim, t + 1)
         new_k, new_v = [], []
         for i, layer in enumerate(self.dec):
             h = layer_norm(x, *layer["norm1"])
@@ -193,16 +207,16 @@ class FastTransformer(WordOutput):
             new_k.append(ks)
             new_v.append(vs)
             w_self = softmax(q @ np.swapaxes(ks, -1, -2) * self.scale)  # (N, A, 1, t + 1)
-            x = x + _linear((w_self @ vs).reshape(n, self.dim), att.o)  # (N, D)
+            x += _linear((w_self @ vs).reshape(n, self.dim), att.o)  # (N, D); x is this step's own array
             cross = layer["cross_att"]
             qc = _linear(layer_norm(x, *layer["norm2"]), layer["cross_q"]).reshape(n, self.heads, 1, self.k_dim)
-            scores = qc @ keys.keys_t[i] * self.scale  # (N, A, 1, S)                   steps 1+2: q·k/√K
+            scores = qc @ keys.scaled_keys_t[i]  # (N, A, 1, S)                        steps 1+2: q·k/√K
             masked = scores if keys.allowed is None else np.where(keys.allowed, scores, NEG_INF)
             weights = softmax(masked)  # (N, A, 1, S)                                     step 3: softmax
             heads = weights @ keys.values[i]  # (N, A, 1, K)                           weighted sum of values
             out = _linear(heads.reshape(n, self.dim), cross.o)  # (N, D) heads concatenated and projected
-            x = x + out
-            x = x + self._ff(layer_norm(x, *layer["norm3"]), layer["ff"])
+            x += out
+            x += self._ff(layer_norm(x, *layer["norm3"]), layer["ff"])
             rec.put(i, scores, weights, qc, w_self, out)
         att_h = layer_norm(x, *self.dec_norm)  # (N, D) the vector that picks the word
         layer, head = self.view
