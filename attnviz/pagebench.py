@@ -867,7 +867,7 @@ def browser_measure(url: str, rounds: int = 5, loads: int = 3, log=print) -> dic
                     times.setdefault(names[action], []).append(got.json_value() / 1000)
             out.update({k: statistics.median(v) for k, v in times.items()})
             ctx.close()
-            heads = _all_heads_times(browser, url, rounds)
+            heads = all_heads_times(browser, url, rounds)
             if heads:
                 out[ALL_HEADS] = statistics.median(heads)
         finally:
@@ -880,7 +880,7 @@ ALL_HEADS_OPEN = ".st-key-heads_all summary"
 ALL_HEADS_JS = "document.querySelector('.st-key-heads_all_fig .js-plotly-plot .heatmaplayer')"
 
 
-def _all_heads_times(browser, url: str, rounds: int) -> list[float]:
+def all_heads_times(browser, url: str, rounds: int) -> list[float]:
     """Seconds for a new sentence to repaint the Transformer's all-heads grid (every layer x head), over
     `rounds` sentences; [] when the page has no such grid (the trivial app, no Transformer bundle)."""
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
