@@ -119,12 +119,19 @@ def input_ui(lang: str) -> None:
     model_note(m)
 
 
+NOTE_CSS = """<style>  /* sent with the page's other CSS: views/chrome.py */
+/* the model note's ✕ stays at the end of its line: the note's text wraps instead (1280x720, phones) */
+.st-key-model_note { flex-wrap: nowrap; }
+.st-key-model_note > div:first-child { flex: 1 1 auto; min-width: 0; }
+</style>"""
+
+
 def model_note(m) -> None:
     """One short line on what the model is, until the reader closes it (for this session)."""
     if st.session_state.get("model_note_closed"):
         return
-    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    row.caption(m("controls.model_note"))
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small", key="model_note")
+    row.caption(m("controls.model_note"))  # the ✕ stays beside it at any width (NOTE_CSS)
     row.button("✕", key="model_note_close", type="tertiary", help=m("controls.model_note_close"),
                  on_click=st.session_state.update, kwargs={"model_note_closed": True})
 

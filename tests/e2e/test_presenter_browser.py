@@ -214,3 +214,19 @@ def test_start_a_class_scrolls_away_with_the_top_row(open_page):
     scrolled = views[1] - box(page, ".st-key-view")[1]  # as far as the page could scroll, at most 300 px
     assert scrolled > 150
     assert abs(before[1] - box(page, ".st-key-class_start")[1] - scrolled) <= 2  # moved with the row
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080), (390, 844)])
+def test_the_model_notes_close_button_stays_on_its_line(open_page, width, height):
+    """The ✕ sits beside the note at every width (it wrapped to a line of its own at 1280x720 and on a
+    phone), and closing the note keeps the sentence."""
+    page = open_page(f"?sentence={SENTENCE}", width, height)
+    settled(page)
+    text = box(page, ".st-key-model_note [data-testid=stCaptionContainer]")
+    close = box(page, ".st-key-model_note_close >> visible=true")
+    middle = close[1] + close[3] / 2
+    assert text[1] <= middle <= text[1] + text[3], (text, close)  # level with the text, not below it
+    assert close[0] >= text[0] + text[2] - 2, (text, close)  # after it on that line
+    page.locator(".st-key-model_note_close button >> visible=true").click()
+    page.locator(".st-key-model_note").wait_for(state="detached", timeout=TIMEOUT_MS)
+    assert page.locator(".st-key-sentence input").input_value() == "She reads a red book."
