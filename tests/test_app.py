@@ -43,6 +43,14 @@ def link(tiny_models_dir, monkeypatch):
     return lambda **params: start(tiny_models_dir, monkeypatch, **params)
 
 
+def open_whatif(at: AppTest) -> AppTest:
+    """Open the sidebar's "What if…" (force a translation, hide words): drawn only while open."""
+    at.session_state["whatif"] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def texts(at: AppTest) -> str:
     """Everything written as Markdown, alerts and captions, joined (to search in)."""
     parts = [*at.markdown, *at.warning, *at.info, *at.error, *at.caption, *at.subheader, *at.header, *at.title]
@@ -459,7 +467,7 @@ def test_beam_search_lists_the_candidates(app):
 
 
 def test_forced_translation_is_marked_as_forced_with_its_probability(app):
-    app.sidebar.text_input(key="force").set_value("La voiture blanche est rapide.").run()
+    open_whatif(app).sidebar.text_input(key="force").set_value("La voiture blanche est rapide.").run()
     head = next(m.value for m in app.markdown if m.value.startswith("### "))
     assert "Forced by you, not written by the model" in head and "probability" in head
     view(app, "steps")
@@ -468,7 +476,7 @@ def test_forced_translation_is_marked_as_forced_with_its_probability(app):
 
 def test_forced_capital_is_the_models_own_word(app):
     """A forced `Je` is the model's `je`: one bar, and the narration does not say it preferred `je`."""
-    app.sidebar.text_input(key="force").set_value("Je suis froid.").run()
+    open_whatif(app).sidebar.text_input(key="force").set_value("Je suis froid.").run()
     view(app, "steps")
     line = next(m.value for m in app.markdown if "**Step 1 of" in m.value)
     assert "preferred `je`" not in line and "preferred `Je`" not in line
@@ -478,15 +486,38 @@ def test_forced_capital_is_the_models_own_word(app):
 
 @pytest.mark.parametrize("target", ["<b>x</b> 😀", "\x00", "zzz " * 70])
 def test_odd_forced_french_is_harmless(app, target):
-    app.sidebar.text_input(key="force").set_value(target).run()
+    open_whatif(app).sidebar.text_input(key="force").set_value(target).run()
     for name in ("steps", "compare", "translate"):
         view(app, name)
     assert not app.error
 
 
+def sidebar_keys(at: AppTest) -> set[str]:
+    return {w.key for w in [*at.sidebar.text_input, *at.sidebar.multiselect]}
+
+
+def test_what_if_waits_closed_opens_for_a_link_that_uses_it_and_stays_in_force_when_closed(app, link):
+    assert sidebar_keys(app) == set()  # closed: its widgets are not built nor sent to the browser
+    assert sidebar_keys(open_whatif(app)) == {"force", "hide"}
+    forced = link(sentence="I am cold.", force="Je suis froid.")
+    assert sidebar_keys(forced) == {"force", "hide"}  # the link's forced translation shows where it is set
+    forced.session_state["whatif"] = False
+    forced.run()
+    assert sidebar_keys(forced) == set() and forced.session_state["force"] == "Je suis froid."
+    assert "Forced by you" in next(m.value for m in forced.markdown if m.value.startswith("### "))
+    forced.session_state["lang"] = "ko"  # closed stays closed in the other language, open stays open
+    forced.run()
+    assert sidebar_keys(forced) == set()
+    hidden = link(sentence="I am cold.", hide="1")
+    assert sidebar_keys(hidden) == {"force", "hide"}
+    hidden.session_state["lang"] = "ko"
+    hidden.run()
+    assert sidebar_keys(hidden) == {"force", "hide"}
+
+
 def test_blocking_words_and_blocking_all_of_them(app):
     type_sentence(app, "The white car is fast.")  # not the default example: fixed words
-    ms = app.sidebar.multiselect[0]
+    ms = open_whatif(app).sidebar.multiselect[0]
     assert ms.options[2] == "3. car"
     ms.set_value(["3. car"]).run()
     assert "Hidden from attention" in texts(app) and "`car`" in texts(app)
@@ -519,7 +550,7 @@ def test_far_too_long_input_is_cut_and_the_page_says_so(app):
 @pytest.mark.parametrize("box", ["sentence", "force"])
 def test_pasting_more_than_1000_characters_keeps_the_first_part_and_says_so(app, box):
     text = "the white car is fast " * 60  # 1,320 characters
-    widget = app.text_input(key="sentence") if box == "sentence" else app.sidebar.text_input(key="force")
+    widget = app.text_input(key="sentence") if box == "sentence" else open_whatif(app).sidebar.text_input(key="force")
     assert not widget.max_chars or widget.max_chars >= len(text)  # the box itself must not drop it
     widget.set_value(text).run()
     assert not app.exception

@@ -28,6 +28,7 @@ def page(tiny_models_dir):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
+    at.session_state["lab"] = True  # the lab's expander open, so its tabs meet every input too
     yield at
     os.environ.pop("ATTNVIZ_MODELS_DIR", None)
 

@@ -160,7 +160,8 @@ def app(tiny_models_dir, monkeypatch) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    return at
+    at.session_state["lab"] = True  # the lab's expander: drawn only while open
+    return _run(at)
 
 
 def _open_tab(at: AppTest, name: str, lang: str = "en") -> AppTest:
@@ -185,6 +186,20 @@ def _pick_another(at: AppTest) -> str:
 
 def _texts(at: AppTest) -> str:
     return "\n".join(str(e.value) for e in [*at.markdown, *at.info, *at.caption, *at.warning])
+
+
+def test_the_lab_waits_closed_until_opened_or_a_link_carries_an_edit(tiny_models_dir, monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    lab_tabs = messages("en")("lab.tab_edit")
+    assert lab_tabs not in [t.label for t in at.tabs]  # closed: nothing of it is built
+    assert "lab_pick" not in [b.key for b in at.button_group]
+    at.session_state["lab"] = True
+    assert lab_tabs in [t.label for t in _run(at).tabs]
+    edited = AppTest.from_file(APP, default_timeout=60)
+    edited.query_params.update(sentence="I am cold.", prefix="Je")
+    assert lab_tabs in [t.label for t in _run(edited).tabs]  # the link's edit: its undo is at hand
+    assert edited.button(key="lab_undo") is not None
 
 
 def test_translate_view_has_the_lab_tabs_and_exports(app):
@@ -288,6 +303,8 @@ def test_a_hand_aligned_sentence_typed_in_offers_its_reference(app):
 
 
 def test_picking_a_word_in_a_forced_translation_lets_the_model_continue(app):
+    app.session_state["whatif"] = True  # the sidebar's "What if…": drawn only while open
+    _run(app)
     app.sidebar.text_input(key="force").set_value("Elle lit un livre rouge.")
     _run(app)
     assert "was given by you" in _texts(app)

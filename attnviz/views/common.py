@@ -94,6 +94,21 @@ class Traces:
         return _cached_trace(self.key, scorer or s.model, s.sentence, tuple(sorted(opts.items())))
 
 
+def opened(label: str, key: str, icon: str, active: bool = False):
+    """An expander that reruns the page when it is opened or closed: itself while open, None while closed
+    (so nothing inside it is built, nor sent to the browser, until a person asks for it).
+
+    active: what it holds is in force (a link's forced translation or hidden word): it then opens by
+    itself the first time it is drawn. After that it stays as the reader last left it, also when its
+    label changes language: a flag keeps its last state, since the expander's widget identity includes
+    its label and `expanded`, and a new identity starts from `expanded`."""
+    ss = st.session_state
+    flag = f"_{key}_open"
+    box = st.expander(label, key=key, icon=icon, expanded=bool(ss.get(flag, active)), on_change="rerun")
+    ss[flag] = bool(box.open)
+    return box if box.open else None
+
+
 def trace_or_warn(traces: Traces, s: Settings, scorer: str | None = None, **options) -> Trace | None:
     """The trace for these settings, or None after saying, in the reader's language, why there is none."""
     got = trace_or_refusal(traces, s, scorer, **options)

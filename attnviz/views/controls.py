@@ -17,6 +17,7 @@ from .. import explain
 from ..i18n import LANG_NAMES, LANGS, messages
 from ..state import ASKING, MAX_BEAM, VIEWS, Settings, cut_text, parse_query, share_url, to_query
 from . import copylink
+from .common import opened
 
 URL_READ = "_url_read"  # session flag: the link has been read into the widgets
 NOTES = "_notes"  # notes about the link or the input, shown until the next change
@@ -154,16 +155,26 @@ def sidebar_ui(models: list[str], lang: str):
                  help=m("controls.model_help"), on_change=_pause, persist_state=KEEP)
         st.slider(m("controls.beam"), 1, MAX_BEAM, key="beam", help=m("controls.beam_help"), on_change=_pause,
                   persist_state=KEEP)
-        st.subheader(m("controls.whatif"))
-        st.text_input(m("controls.force"), key="force", on_change=_new_force, help=m("controls.force_help"),
-                      persist_state=KEEP)
         tokens = explain.source_tokens(ss.sentence)
         ss.hide = [i for i in ss.get("hide", []) if 0 <= i < len(tokens)]  # a shorter sentence drops stale picks
+        whatif_ui(m, tokens)
+    return share
+
+
+def whatif_ui(m, tokens: list[str]) -> None:
+    """Force a French translation, hide English words: in an expander drawn only while open (it opens by
+    itself while either is in force, e.g. from a link). Closed, its two widgets cost the browser ~35 ms
+    and the server a little on every click (benchmarks/ab_browser.py --all-heads)."""
+    ss = st.session_state
+    box = opened(m("controls.whatif"), "whatif", ":material/tune:", active=bool(ss.force.strip() or ss.hide))
+    if box is None:
+        return
+    with box:
+        st.text_input(m("controls.force"), key="force", on_change=_new_force, help=m("controls.force_help"),
+                      persist_state=KEEP)
         st.multiselect(m("controls.hide"), list(range(len(tokens))), key="hide", on_change=_restart,
                        format_func=lambda i: f"{i + 1}. {tokens[i]}", help=m("controls.hide_help"),
-                       placeholder=m("controls.hide_placeholder"),
-                       persist_state=KEEP)
-    return share
+                       placeholder=m("controls.hide_placeholder"), persist_state=KEEP)
 
 
 def view_ui(lang: str, present: bool):

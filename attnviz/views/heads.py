@@ -13,7 +13,7 @@ from ..i18n import Messages, messages
 from ..state import Settings, pick_head
 from ..trace import Trace, encoder_self_attention
 from . import viewport
-from .common import Traces, show_figure
+from .common import Traces, opened, show_figure
 
 OWN = (0, 0)  # the picker's option for the model's own head: the link then names no head
 SIDEBAR_FROM = 768  # CSS px: narrower windows (phones) hide the sidebar, and the page's side padding shrinks
@@ -103,13 +103,6 @@ def panels_width(window: int, share: float) -> float:
     if window < SIDEBAR_FROM:
         return window - PHONE_PADDING - GRID_CHROME
     return (window - SIDEBAR - PADDING) * share - GRID_CHROME
-
-
-def opened(label: str, key: str, icon: str):
-    """An expander that reruns the page when it is opened or closed: itself while open, None while closed
-    (so nothing inside it is built until a person asks for it)."""
-    box = st.expander(label, key=key, on_change="rerun", icon=icon)
-    return box if box.open else None
 
 
 def draw_all_heads(s: Settings, trace: Trace, own: tuple[int, int] | None, share: float = 1.0) -> None:

@@ -19,7 +19,7 @@ from ..state import Settings
 from ..text import detokenize_fr, tokenize_fr
 from ..trace import Trace
 from . import viewport
-from .common import Traces, load_models, refusal, show_figure
+from .common import Traces, load_models, opened, refusal, show_figure
 
 HISTORY = "lab_history"  # session state: the edits made, newest last, to undo
 MAX_HISTORY = 20
@@ -355,10 +355,15 @@ def draw_panels(s: Settings, traces: Traces, trace: Trace) -> None:
     m = messages(s.lang)
     if getattr(trace, "stop_reason", "eos") == "length" and trace.mode != "forced":
         st.caption(cut_note(trace, m))
-    # Only the open tab is drawn: the hide test alone re-runs the model once per English word, and a
-    # hidden tab's charts would still be rendered by the browser on every click.
+    # All three behind one expander, drawn only while open (open by itself while an edit is in force):
+    # closed, the page has a dozen widgets fewer for the browser to redraw on every click (~60 ms) and the
+    # server to send. Inside, only the open tab is drawn: the hide test alone re-runs the model once per
+    # English word, and a hidden tab's charts would still be rendered by the browser on every click.
+    box = opened(m("lab.title"), "lab", ":material/science:", active=bool(s.prefix))
+    if box is None:
+        return
     names = {"edit": m("lab.tab_edit"), "hide": m("lab.tab_hide"), "gold": m("lab.tab_gold")}
-    tabs = st.tabs(list(names.values()), key=f"lab_tab_{s.lang}", on_change="rerun")
+    tabs = box.tabs(list(names.values()), key=f"lab_tab_{s.lang}", on_change="rerun")
     for tab, draw in zip(tabs, (draw_edit, draw_hide_effect, draw_gold)):
         if tab.open:
             with tab:

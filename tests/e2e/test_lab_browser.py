@@ -47,6 +47,7 @@ def test_picking_another_top_word_changes_the_translation(chromium, app_url):
     context, page = open_page(chromium, app_url, "")
     try:
         before = headline(page)
+        page.locator(".st-key-lab summary").click()  # the lab's expander: drawn only while open
         # the model's own word is the checked pill; another one forces a word
         pick = page.locator(".st-key-lab_pick button[aria-checked='false']").first
         word = re.sub(r" \([0-9.]+\)$", "", pick.inner_text())
