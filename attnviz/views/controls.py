@@ -162,9 +162,9 @@ def sidebar_ui(models: list[str], lang: str):
 
 
 def whatif_ui(m, tokens: list[str]) -> None:
-    """Force a French translation, hide English words: in an expander drawn only while open (it opens by
-    itself while either is in force, e.g. from a link). Closed, its two widgets cost the browser ~35 ms
-    and the server a little on every click (benchmarks/ab_browser.py --all-heads)."""
+    """Force a French translation, hide English words: in an expander drawn only while open (a link that
+    forces or hides opens it; after that it stays as the reader leaves it). Closed, its two widgets are
+    not built, sent nor redrawn on every click: ~35 ms of the browser's (benchmarks/ab_browser.py)."""
     ss = st.session_state
     box = opened(m("controls.whatif"), "whatif", ":material/tune:", active=bool(ss.force.strip() or ss.hide))
     if box is None:

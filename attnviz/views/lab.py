@@ -355,7 +355,8 @@ def draw_panels(s: Settings, traces: Traces, trace: Trace) -> None:
     m = messages(s.lang)
     if getattr(trace, "stop_reason", "eos") == "length" and trace.mode != "forced":
         st.caption(cut_note(trace, m))
-    # All three behind one expander, drawn only while open (open by itself while an edit is in force):
+    # All three behind one expander, drawn only while open (open by itself when first drawn with an edit in
+    # force, e.g. from a link or after one made in Step by step, so its Undo is at hand):
     # closed, the page has a dozen widgets fewer for the browser to redraw on every click (~60 ms) and the
     # server to send. Inside, only the open tab is drawn: the hide test alone re-runs the model once per
     # English word, and a hidden tab's charts would still be rendered by the browser on every click.
