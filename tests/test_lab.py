@@ -238,6 +238,9 @@ def test_a_typed_word_at_a_later_step_keeps_the_words_before_it(app):
 def test_step_view_offers_the_what_if_at_the_current_step(app):
     app.session_state["view"] = "steps"
     _run(app)
+    assert "lab_pick" not in [b.key for b in app.button_group]  # closed until opened: Next sends less
+    app.session_state["steps_edit"] = True
+    _run(app)
     app.button(key="next").click()
     _run(app)
     assert app.session_state["step"] == 2

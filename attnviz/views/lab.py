@@ -98,6 +98,18 @@ def _picked(so_far: str, words: tuple[str, ...], current: int | None) -> None:
         _apply_prefix(f"{so_far} {words[i]}".strip())
 
 
+def draw_edit_at_step(s: Settings, traces: Traces, trace: Trace, t: int) -> None:
+    """Step by step, paused: the what-if at this step in an expander drawn only while open (open by itself
+    when first drawn with an edit in force). Closed, Back and Next send eight page elements fewer, five
+    of them widgets the browser would redraw at every step."""
+    if s.present or st.session_state.get("playing"):
+        return
+    box = opened(messages(s.lang)("lab.edit_title"), "steps_edit", ":material/edit:", active=bool(s.prefix))
+    if box is not None:
+        with box:
+            draw_edit(s, traces, trace, t)
+
+
 def draw_edit(s: Settings, traces: Traces, trace: Trace, t: int | None = None) -> None:
     """What if the model had chosen another word at step t? Its top words to pick from, a typed word, undo.
 
@@ -107,18 +119,16 @@ def draw_edit(s: Settings, traces: Traces, trace: Trace, t: int | None = None) -
     ss = st.session_state
     if s.present or ss.get("playing"):
         return
-    title = f"#### {m('lab.edit_title')}"
     if t is None:  # a slider, not a list of words: its labels would go stale when an edit changes them
-        st.markdown(title)
-        title = ""
+        st.markdown(f"#### {m('lab.edit_title')}")  # (Step by step: the expander around it says it)
         n = trace.num_steps
         ss.lab_edit_step = min(max(int(ss.get("lab_edit_step", 1)), 1), n)
         t = (st.slider(m("lab.edit_step"), 1, n, key="lab_edit_step") if n > 1 else 1) - 1
     t = min(max(int(t), 0), trace.num_steps - 1)
     so_far = _so_far(trace, t)
     given = trace.mode == "forced" or (t < len(_forced(trace)) and _forced(trace)[t])
-    st.markdown(f"{title}\n\n" + m("lab.edit_at_forced" if given else "lab.edit_at", step=t + 1,
-                word=code(trace.tgt_tokens[t]), so_far=code(so_far) if so_far else m("lab.edit_start")))
+    st.markdown(m("lab.edit_at_forced" if given else "lab.edit_at", step=t + 1,
+                  word=code(trace.tgt_tokens[t]), so_far=code(so_far) if so_far else m("lab.edit_start")))
     words = [(w, float(p)) for w, p in zip(trace.topk_tokens[t], trace.topk_probs[t]) if w not in SPECIAL]
     # The top words as one row of pills, the model's own word shown picked: one page element where a
     # button a word took six (every element costs the server time on every run; a phone wraps the row).

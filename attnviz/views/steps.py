@@ -164,7 +164,7 @@ def draw_paused(s: Settings, traces: Traces, trace: Trace, n: int, inline: bool)
                 shown_trace = heads.picker(s, trace, s.lang, key="steps", compact=True)
         _link_step(now.step)
         draw_step(s, shown_trace, now.step - 1)
-        lab.draw_edit(s, traces, shown_trace, now.step - 1)  # what if another word here?
+        lab.draw_edit_at_step(s, traces, shown_trace, now.step - 1)  # what if another word here?
         controls.remember_url()  # this step's address is the page's own, not the browser's Back
 
     step_and_lab()
