@@ -191,14 +191,14 @@ def _texts(at: AppTest) -> str:
 def test_the_lab_waits_closed_until_opened_or_a_link_carries_an_edit(tiny_models_dir, monkeypatch):
     monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
     at = _run(AppTest.from_file(APP, default_timeout=60))
-    lab_tabs = messages("en")("lab.tab_edit")
-    assert lab_tabs not in [t.label for t in at.tabs]  # closed: nothing of it is built
+    edit_tab = messages("en")("lab.tab_edit")
+    assert edit_tab not in [t.label for t in at.tabs]  # closed: nothing of it is built
     assert "lab_pick" not in [b.key for b in at.button_group]
     at.session_state["lab"] = True
-    assert lab_tabs in [t.label for t in _run(at).tabs]
+    assert edit_tab in [t.label for t in _run(at).tabs]
     edited = AppTest.from_file(APP, default_timeout=60)
     edited.query_params.update(sentence="I am cold.", prefix="Je")
-    assert lab_tabs in [t.label for t in _run(edited).tabs]  # the link's edit: its undo is at hand
+    assert edit_tab in [t.label for t in _run(edited).tabs]  # the link's edit: its undo is at hand
     assert edited.button(key="lab_undo") is not None
 
 
