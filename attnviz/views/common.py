@@ -98,8 +98,8 @@ def opened(label: str, key: str, icon: str, active: bool = False):
     """An expander that reruns the page when it is opened or closed: itself while open, None while closed
     (so nothing inside it is built, nor sent to the browser, until a person asks for it).
 
-    active: what it holds is in force (a link's forced translation or hidden word): it then opens by
-    itself the first time it is drawn. After that it stays as the reader last left it, also when its
+    active: what it holds is in force (e.g. a link's forced translation, hidden word or edit): it then
+    opens by itself the first time it is drawn. After that it stays as the reader last left it, also when its
     label changes language: a flag keeps its last state, since the expander's widget identity includes
     its label and `expanded`, and a new identity starts from `expanded`."""
     ss = st.session_state
