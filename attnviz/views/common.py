@@ -176,20 +176,24 @@ AS_TEXT = {"text", "hovertext", "ticktext"}  # read as words by plotly.js, never
 
 
 def typed_arrays(value, key: str = ""):
-    """The spec with every numeric NumPy array of TYPED_FROM or more numbers as a typed array spec;
-    everything else as it is (an int64 array as int32 when its numbers fit, else as a list)."""
+    """The spec with every numeric NumPy array of TYPED_FROM or more numbers as a typed array spec,
+    arrays of words as lists, everything else as it is (an int64 array as int32 when its numbers fit)."""
     if isinstance(value, dict):
         return {k: typed_arrays(v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):  # traces, annotations, shapes
         return [typed_arrays(v) for v in value]
-    if not isinstance(value, np.ndarray) or value.size < TYPED_FROM or key in AS_TEXT:
+    if not isinstance(value, np.ndarray):
+        return value
+    if value.dtype.kind in "OSU":  # words as a list: plotly hands a figure to orjson where it is installed,
+        return value.tolist()  # which refuses arrays of words, and plotly's fallback walks the whole figure
+    if value.size < TYPED_FROM or key in AS_TEXT:  # in Python first (2.8 of 19.4 ms of server CPU a click)
         return value
     if value.dtype.kind in "iu" and value.dtype.itemsize == 8:
         if value.min() < np.iinfo(np.int32).min or value.max() > np.iinfo(np.int32).max:
             return value
         value = value.astype(np.int32)
     code = TYPED.get(value.dtype.kind, {}).get(value.dtype.itemsize)
-    if code is None:  # strings, objects, booleans, float16: JSON as before
+    if code is None:  # booleans, float16: JSON as before
         return value
     data = np.ascontiguousarray(value, dtype=value.dtype.newbyteorder("<"))
     return {"dtype": code, "bdata": base64.b64encode(data.tobytes()).decode("ascii"),
