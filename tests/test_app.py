@@ -197,6 +197,28 @@ def test_typed_arrays_carry_the_numbers_bit_for_bit_and_leave_words_as_they_are(
     assert sent["layout"]["annotations"][0]["x"]["dtype"] == "f8" and sent["layout"]["height"] == 300
 
 
+def test_compare_puts_its_panels_one_a_row_where_two_would_squeeze_the_words(tiny_models_dir, monkeypatch):
+    """Two panels a row left a 12-word sentence 141 px of heatmap at 1280 px (12 px a word, its words
+    printed over each other) and 4 px at 853 px (1280x720 at 150 %): two a row only where every English
+    word gets compare.LEAST_WORD_PX."""
+    long = "We have to leave before it starts to rain tomorrow morning."
+
+    def widths(window, sentence):
+        monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update(view="compare", sentence=sentence)
+        if window:
+            at.session_state["viewport"] = {"size": window}  # as the page's size reporter tells it
+        at.run()
+        assert not at.exception, at.exception
+        return {c.proto.weight for c in at.columns}
+
+    assert widths(None, long) == {0.5}  # before the window has said, 1920 px wide: two a row
+    assert widths([1280, 720], "The white car is fast.") == {0.5}
+    assert widths([1280, 720], long) == {1.0}
+    assert widths([853, 480], "The white car is fast.") == {1.0}
+
+
 def test_every_figure_goes_to_the_json_engine_without_plotlys_slow_fallback(tiny_models_dir, monkeypatch):
     """plotly hands a figure to orjson where it is installed; orjson refuses NumPy arrays of words, and
     plotly then walks the whole figure in Python before trying again (2.8 of 19.4 ms a click, A/B).

@@ -279,6 +279,8 @@ def test_the_viewport_asks_for_the_real_size_only_when_the_page_depends_on_it(mo
     fake.session_state["viewport"] = {"size": [1280, 720]}  # a 720p projector, once reported
     assert not viewport.big_fonts(True) and same()[1] == (0, viewport.BIG_FROM - 1)
     assert viewport.size() == (1280, 720) and same() == ((1270, 1290), (710, 730))
+    assert viewport.wide(1205) and same()[0] == (1205, viewport.ANY[1])  # any window as wide or wider: no report
+    assert not viewport.wide(1421) and same()[0] == (0, 1420)
     assert viewport.fit(400, 200, least=260) == 400 and viewport.fit(900, 200) == 520
     assert same()[1] == (710, 730)  # the narrowest of this run's notes
     assert "v.same.h" in viewport._JS and "v.last" in viewport._JS  # the page's side of the same rule

@@ -18,12 +18,24 @@ PRESENT_RESERVE = 112  # presenter mode: the view switch above the panels
 PANEL_CHROME = 135  # presenter mode: a panel's border, model name, translation and the gap below it
 
 
-def columns(s: Settings, models: int) -> int:
-    """Panels per row: two; in presenter mode from five models on, three (three rows of two would leave
-    each heatmap too short to read on one screen: 187 px at 1920x1080), and on a short window
-    (1280x720) all in one row: two rows there leave 169 px, where a 10-word translation's rows print
-    over each other, and one row leaves 400 px or more for narrower heatmaps."""
-    if not (s.present and models > 4):
+# Two panels side by side need this much of the window (CSS px) besides their heatmaps' cells: the open
+# sidebar (319), the page's padding (2 × 85), the gap between the panels (32), and in each panel its
+# border and padding, the French words, the axis title and the colour bar (2 × 234); measured in Chromium.
+TWO_PANELS_BESIDE_CELLS = 989
+LEAST_WORD_PX = 18  # the narrowest column an English word may get before the panels go one a row
+
+
+def columns(s: Settings, models: int, words: int = 0) -> int:
+    """Panels per row. Two when each heatmap then has at least LEAST_WORD_PX for each of the `words`
+    English words, else one (at 1280 px two panels left a 12-word sentence 141 px: 12 px a word, the
+    words printed over each other; at 853 px, 1280x720 at 150 %, 4 px for the whole heatmap). In
+    presenter mode (no sidebar, widths set by panel_inner_px) two, and from five models on three (three
+    rows of two would leave each heatmap too short to read on one screen: 187 px at 1920x1080), and on
+    a short window (1280x720) all in one row: two rows there leave 169 px, where a 10-word
+    translation's rows print over each other, and one row leaves 400 px or more for narrower heatmaps."""
+    if not s.present:
+        return 2 if viewport.wide(TWO_PANELS_BESIDE_CELLS + 2 * LEAST_WORD_PX * words) else 1
+    if models <= 4:
         return 2
     return 3 if viewport.size()[1] >= viewport.BIG_FROM else models
 
@@ -76,10 +88,21 @@ def panel_height(s: Settings, models: int, wrapped: int = 0) -> int | None:
     return max(120, (viewport.size()[1] - PRESENT_RESERVE) // rows - PANEL_CHROME - wrapped)
 
 
+def english_words(s: Settings, traces: Traces, names: list[str]) -> int:
+    """How many English words the heatmaps have (every model reads the sentence the same way); 0 when
+    every model refused it."""
+    for scorer in names:
+        try:
+            return len(traces.get(s, scorer).src_tokens)
+        except ValueError:  # refused input: the panels say why instead
+            continue
+    return 0
+
+
 def draw(s: Settings, traces: Traces) -> None:
     m = messages(s.lang)
     names = list(traces.models)
-    per_row = columns(s, len(names))
+    per_row = columns(s, len(names), english_words(s, traces, names))
     height = panel_height(s, len(names), wrapped_px(s, traces, names, m) if s.present else 0)
     for row in range(0, len(names), per_row):
         for col, scorer in zip(st.columns(per_row, gap="medium"), names[row:row + per_row]):

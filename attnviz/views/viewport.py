@@ -107,6 +107,14 @@ def big_fonts(present: bool) -> bool:
     return big
 
 
+def wide(at_least: int) -> bool:
+    """Whether the window is at least `at_least` CSS pixels wide (the page then depends on that alone:
+    a window on the same side of it reports nothing)."""
+    wide_ = _known()[0] >= at_least
+    _narrow(w=(at_least, ANY[1]) if wide_ else (0, at_least - 1))
+    return wide_
+
+
 def fit(natural: int, reserve: int, least: int = 260) -> int:
     """A figure height no taller than the window less `reserve` pixels (never below `least`)."""
     h = _known()[1]
