@@ -92,10 +92,9 @@ def english_words(s: Settings, traces: Traces, names: list[str]) -> int:
     """How many English words the heatmaps have (every model reads the sentence the same way); 0 when
     every model refused it."""
     for scorer in names:
-        try:
-            return len(traces.get(s, scorer).src_tokens)
-        except ValueError:  # refused input: the panels say why instead
-            continue
+        trace = trace_or_refusal(traces, s, scorer)  # refused input: the panels say why instead
+        if not isinstance(trace, ValueError):
+            return len(trace.src_tokens)
     return 0
 
 
