@@ -200,7 +200,7 @@ def test_typed_arrays_carry_the_numbers_bit_for_bit_and_leave_words_as_they_are(
 def test_compare_puts_its_panels_one_a_row_where_two_would_squeeze_the_words(tiny_models_dir, monkeypatch):
     """Two panels a row left a 12-word sentence 141 px of heatmap at 1280 px (12 px a word, its words
     printed over each other) and 4 px at 853 px (1280x720 at 150 %): two a row only where every English
-    word gets compare.LEAST_WORD_PX."""
+    word gets viewport.LEAST_WORD_PX."""
     long = "We have to leave before it starts to rain tomorrow morning."
 
     def widths(window, sentence):
@@ -217,6 +217,28 @@ def test_compare_puts_its_panels_one_a_row_where_two_would_squeeze_the_words(tin
     assert widths([1280, 720], "The white car is fast.") == {0.5}
     assert widths([1280, 720], long) == {1.0}
     assert widths([853, 480], "The white car is fast.") == {1.0}
+
+
+def test_step_by_step_puts_the_heatmap_above_the_text_where_beside_would_squeeze_its_words(tiny_models_dir,
+                                                                                         monkeypatch):
+    """Beside step 1's text (3/5 of the page), a 12-word sentence's heatmap gave each English word 13 px at
+    1100 px and 7 px at 853 px (1280x720 at 150 %): there it takes the width and the text goes below."""
+    long = "We have to leave before it starts to rain tomorrow morning."
+
+    def widths(window):
+        monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update(view="steps", step="3", sentence=long)
+        if window:
+            at.session_state["viewport"] = {"size": window}
+        at.run()
+        assert not at.exception, at.exception
+        assert {"fill", "states"} <= set(keys(at))  # the heatmap and step 1's figure, in either layout
+        return [round(c.proto.weight, 2) for c in at.columns]
+
+    assert widths(None)[:2] == [0.6, 0.4]  # 1920 px: beside
+    assert widths([1280, 720])[:2] == [0.6, 0.4]  # 22 px a word
+    assert 0.6 not in widths([1100, 720]) and 0.6 not in widths([853, 480])
 
 
 def test_every_figure_goes_to_the_json_engine_without_plotlys_slow_fallback(tiny_models_dir, monkeypatch):

@@ -22,11 +22,10 @@ PANEL_CHROME = 135  # presenter mode: a panel's border, model name, translation 
 # sidebar (319), the page's padding (2 × 85), the gap between the panels (32), and in each panel its
 # border and padding, the French words, the axis title and the colour bar (2 × 234); measured in Chromium.
 TWO_PANELS_BESIDE_CELLS = 989
-LEAST_WORD_PX = 18  # the narrowest column an English word may get before the panels go one a row
 
 
 def columns(s: Settings, models: int, words: int = 0) -> int:
-    """Panels per row. Two when each heatmap then has at least LEAST_WORD_PX for each of the `words`
+    """Panels per row. Two when each heatmap then has at least viewport.LEAST_WORD_PX for each of the `words`
     English words, else one (at 1280 px two panels left a 12-word sentence 141 px: 12 px a word, the
     words printed over each other; at 853 px, 1280x720 at 150 %, 4 px for the whole heatmap). In
     presenter mode (no sidebar, widths set by panel_inner_px) two, and from five models on three (three
@@ -34,7 +33,7 @@ def columns(s: Settings, models: int, words: int = 0) -> int:
     a short window (1280x720) all in one row: two rows there leave 169 px, where a 10-word
     translation's rows print over each other, and one row leaves 400 px or more for narrower heatmaps."""
     if not s.present:
-        return 2 if viewport.wide(TWO_PANELS_BESIDE_CELLS + 2 * LEAST_WORD_PX * words) else 1
+        return 2 if viewport.wide(TWO_PANELS_BESIDE_CELLS + 2 * viewport.LEAST_WORD_PX * words) else 1
     if models <= 4:
         return 2
     return 3 if viewport.size()[1] >= viewport.BIG_FROM else models

@@ -107,6 +107,9 @@ def big_fonts(present: bool) -> bool:
     return big
 
 
+LEAST_WORD_PX = 18  # the narrowest column a heatmap gives an English word before a view lays it out wider
+
+
 def wide(at_least: int) -> bool:
     """Whether the window is at least `at_least` CSS pixels wide (the page then depends on that alone:
     a window on the same side of it reports nothing)."""
