@@ -18,10 +18,9 @@ PRESENT_RESERVE = 112  # presenter mode: the view switch above the panels
 PANEL_CHROME = 135  # presenter mode: a panel's border, model name, translation and the gap below it
 
 
-# Two panels side by side need this much of the window (CSS px) besides their heatmaps' cells: the open
-# sidebar (319), the page's padding (2 × 85), the gap between the panels (32), and in each panel its
-# border and padding, the French words, the axis title and the colour bar (2 × 234); measured in Chromium.
-TWO_PANELS_BESIDE_CELLS = 989
+# Two panels side by side: the gap between them (32 CSS px), and in each panel its border and padding, the
+# French words, the axis title and the colour bar (234); measured in Chromium.
+PANEL_GAP_PX, PANEL_HEATMAP_CHROME = 32, 234
 
 
 def columns(s: Settings, models: int, words: int = 0) -> int:
@@ -33,7 +32,7 @@ def columns(s: Settings, models: int, words: int = 0) -> int:
     a short window (1280x720) all in one row: two rows there leave 169 px, where a 10-word
     translation's rows print over each other, and one row leaves 400 px or more for narrower heatmaps."""
     if not s.present:
-        return 2 if viewport.wide(TWO_PANELS_BESIDE_CELLS + 2 * viewport.LEAST_WORD_PX * words) else 1
+        return 2 if viewport.words_fit(words, 0.5, PANEL_HEATMAP_CHROME, gaps=PANEL_GAP_PX) else 1
     if models <= 4:
         return 2
     return 3 if viewport.size()[1] >= viewport.BIG_FROM else models

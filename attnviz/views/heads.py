@@ -16,8 +16,6 @@ from . import viewport
 from .common import Traces, opened, show_figure
 
 OWN = (0, 0)  # the picker's option for the model's own head: the link then names no head
-SIDEBAR_FROM = 768  # CSS px: narrower windows (phones) hide the sidebar, and the page's side padding shrinks
-SIDEBAR, PADDING, PHONE_PADDING = 336, 160, 32  # CSS px: Streamlit's sidebar and the main area's side padding
 GRID_CHROME = 195  # CSS px of the all-heads figure that are not panels: French words (~90), colour bar (~70),
 # the expander's padding (~35); measured on a 390 px phone, where 150 let two titles run into each other
 
@@ -100,9 +98,8 @@ def heatmap_caption(trace: Trace, m: Messages) -> str:
 def panels_width(window: int, share: float) -> float:
     """About how many CSS px the all-heads panels get in a window `window` px wide, drawn in a column that
     takes `share` of the main area (it stacks to the full width on a phone)."""
-    if window < SIDEBAR_FROM:
-        return window - PHONE_PADDING - GRID_CHROME
-    return (window - SIDEBAR - PADDING) * share - GRID_CHROME
+    main = viewport.main_width(window)
+    return main - GRID_CHROME if window < viewport.PHONE_BELOW else main * share - GRID_CHROME
 
 
 def draw_all_heads(s: Settings, trace: Trace, own: tuple[int, int] | None, share: float = 1.0) -> None:

@@ -221,10 +221,10 @@ def draw_step(s: Settings, trace: Trace, t: int, playing: bool = False) -> None:
     st.html(figures.topk_html(trace, t, m=m, narrow=True))  # as wide as the heatmap's column above
 
 
-# The heatmap beside step 1 takes 3/5 of what the window leaves to the columns: the window less the open
-# sidebar, the page's padding and the columns' gap (545 CSS px); of its 3/5, the French words, the axis title
-# and the colour bar take 176 px (measured in Chromium: 1280 px wide, 441 px of column, 265 px of cells).
-BESIDE_SHARE, BESIDE_PAGE_PX, BESIDE_CHROME_PX = 0.6, 545, 176
+# The heatmap beside step 1 takes 3/5 of the main area less the columns' gap (56 CSS px); of its column, the
+# French words, the axis title and the colour bar take 176 px (measured in Chromium: 1280 px wide, 441 px
+# of column, 265 px of cells).
+BESIDE_SHARE, BESIDE_GAP_PX, BESIDE_CHROME_PX = 0.6, 56, 176
 
 
 def heatmap_beside(s: Settings, trace: Trace, t: int):
@@ -232,8 +232,7 @@ def heatmap_beside(s: Settings, trace: Trace, t: int):
     step 1 looks at (the encoder's states, or one head's query and keys). On a window where that column
     would give an English word less than viewport.LEAST_WORD_PX (a 12-word sentence at 1100 px: 13 px; at
     853 px, 1280x720 at 150 %, 7 px), the heatmap takes the width and the rest goes below it."""
-    words = len(trace.src_tokens)
-    if viewport.wide(int(BESIDE_PAGE_PX + (BESIDE_CHROME_PX + viewport.LEAST_WORD_PX * words) / BESIDE_SHARE)):
+    if viewport.words_fit(len(trace.src_tokens), BESIDE_SHARE, BESIDE_CHROME_PX, gaps=BESIDE_GAP_PX):
         left, right = st.columns([3, 2], gap="large")
     else:
         left, right = st.container(), st.container()

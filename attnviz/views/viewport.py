@@ -107,7 +107,16 @@ def big_fonts(present: bool) -> bool:
     return big
 
 
+# The page's geometry in CSS px, measured in Chromium (1280 and 1920 px windows): Streamlit's open sidebar
+# and the main area's side padding, together; windows narrower than PHONE_BELOW hide the sidebar, and the
+# padding shrinks to PHONE_PADDING.
+SIDEBAR_AND_PADDING, PHONE_BELOW, PHONE_PADDING = 489, 768, 32
 LEAST_WORD_PX = 18  # the narrowest column a heatmap gives an English word before a view lays it out wider
+
+
+def main_width(window: int) -> int:
+    """About how many CSS px the main area has inside its padding, in a window `window` px wide."""
+    return window - PHONE_PADDING if window < PHONE_BELOW else window - SIDEBAR_AND_PADDING
 
 
 def wide(at_least: int) -> bool:
@@ -116,6 +125,13 @@ def wide(at_least: int) -> bool:
     wide_ = _known()[0] >= at_least
     _narrow(w=(at_least, ANY[1]) if wide_ else (0, at_least - 1))
     return wide_
+
+
+def words_fit(words: int, share: float, chrome: int, gaps: int = 0) -> bool:
+    """Whether a heatmap laid out in `share` of the main area (less `gaps` px between its columns), of which
+    `chrome` px are its French words, axis title and colour bar, gives each of `words` English words at
+    least LEAST_WORD_PX (the sidebar counted as open)."""
+    return wide(int(SIDEBAR_AND_PADDING + gaps + (chrome + LEAST_WORD_PX * words) / share))
 
 
 def fit(natural: int, reserve: int, least: int = 260) -> int:
