@@ -286,16 +286,19 @@ def latex_text(word: str) -> str:
 
 
 def softmax_latex(trace: Trace, t: int, word: int, shown: int = 5) -> str:
-    """The softmax of step t's real scores worked out for English position `word` (LaTeX):
-    alpha = e^{score} / (e^{...} + ... ) = number / number = weight."""
+    """The softmax of step t's real scores worked out for English position `word` (LaTeX, two lines so a
+    narrow column holds it): alpha = e^{score} / (e^{...} + ... ), then = number / number = weight.
+    `shown`: how many of the highest scores the sum writes out (the word's own term always)."""
     s = trace.scores[t]
     terms = softmax_terms(trace, t, word, shown)
     allowed = [j for j in range(len(trace.src_tokens)) if j not in trace.blocked]
     denom = " + ".join(f"e^{{{s[j]:.2f}}}" for j in terms) + (" + \\dots" if len(terms) < len(allowed) else "")
     total = sum(math.exp(s[j]) for j in allowed)
     name = latex_text(trace.src_tokens[word])
-    return (f"\\alpha_{{\\text{{{name}}}}} = \\frac{{e^{{{s[word]:.2f}}}}}{{{denom}}} = "
-            f"\\frac{{{math.exp(s[word]):.2f}}}{{{total:.2f}}} = {trace.weights[t][word]:.2f}")
+    # the strut keeps the numerator's exponent inside KaTeX's box (else clipped at the top); the thin space
+    # after the table keeps its last 2 px inside too (else a scroll bar under the sum)
+    return (f"\\begin{{aligned}}\\rule{{0pt}}{{1.6em}}\\alpha_{{\\text{{{name}}}}} &= \\frac{{e^{{{s[word]:.2f}}}}}{{{denom}}} \\\\ "
+            f"&= \\frac{{{math.exp(s[word]):.2f}}}{{{total:.2f}}} = {trace.weights[t][word]:.2f}\\end{{aligned}}\\,")
 
 
 def crossing(trace: Trace, stage: Stage) -> dict | None:

@@ -241,6 +241,25 @@ def test_step_by_step_puts_the_heatmap_above_the_text_where_beside_would_squeeze
     assert 0.6 not in widths([1100, 720]) and 0.6 not in widths([853, 480])
 
 
+def test_the_worked_softmax_writes_fewer_terms_where_its_column_is_narrow(tiny_models_dir, monkeypatch):
+    """Written out on one line with five terms, stage 5's softmax was 513 px wide in the 326 px column of a
+    1280 px window (its end hidden behind a scroll bar): two lines, and three terms of the sum there."""
+    def denominator_terms(window):
+        monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update(view="lesson", stage="5")
+        if window:
+            at.session_state["viewport"] = {"size": window}
+        at.run()
+        assert not at.exception, at.exception
+        (latex,) = [e.value for e in at.latex]
+        assert r"\\" in latex  # the fraction on one line, the numbers and the weight on the next
+        return latex.split(r"\frac{", 1)[1].split("}{", 1)[1].split(r"\\")[0].count("e^{")
+
+    assert denominator_terms(None) == 5  # 1920 px: five terms
+    assert denominator_terms([1280, 720]) == 3 and denominator_terms([390, 844]) == 3
+
+
 def test_every_figure_goes_to_the_json_engine_without_plotlys_slow_fallback(tiny_models_dir, monkeypatch):
     """plotly hands a figure to orjson where it is installed; orjson refuses NumPy arrays of words, and
     plotly then walks the whole figure in Python before trying again (2.8 of 19.4 ms a click, A/B).

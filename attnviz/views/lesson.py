@@ -24,6 +24,7 @@ from .common import Traces, refusal, show_figure
 from ..architectures import TRANSFORMERS
 from . import lesson_heads
 from .kit import teacher_kit
+from . import viewport
 from .controls import GUESSES  # session key: stage key -> the option the student picked (0-based)
 
 STAGE = "stage"  # session key: the stage on screen, 1-based (the link's `stage`)
@@ -303,6 +304,17 @@ def draw_score(sc: Screen) -> None:
         fig(figures.lesson_scores_figure(tr, t, m=sc.m, big=sc.big), "score")
 
 
+# The worked softmax writes out this many terms of its sum where its column holds them (KaTeX, measured in
+# Chromium: 371 px with five, 276 with three; the column beside the figures is 326 px in a 1280 px window,
+# 426 in a 1500 px one), else fewer: a phone, or a laptop's 1280 px.
+SOFTMAX_TERMS, SOFTMAX_TERMS_NARROW, SOFTMAX_TERMS_FROM_PX = 5, 3, 1500
+
+
+def softmax_terms_shown() -> int:
+    """How many terms of the softmax's sum the worked example writes out in this window."""
+    return SOFTMAX_TERMS if viewport.wide(SOFTMAX_TERMS_FROM_PX) else SOFTMAX_TERMS_NARROW
+
+
 def draw_weigh(sc: Screen) -> None:
     tr = sc.main
     t = script.focus_step(sc.stage, tr)
@@ -310,7 +322,7 @@ def draw_weigh(sc: Screen) -> None:
     left, right = st.columns([5, 6], gap="large")
     with left:
         st.markdown(sc.say("body", top=code(tr.src_tokens[top])))
-        st.latex(script.softmax_latex(tr, t, top))
+        st.latex(script.softmax_latex(tr, t, top, softmax_terms_shown()))
         st.markdown(sc.say("after", words=len(tr.src_tokens), hidden=tr.enc_out.shape[1],
                            top=code(tr.src_tokens[top]), top_weight=float(tr.weights[t][top])))
         revealed = predict(sc)

@@ -276,7 +276,7 @@ def draw_onehead(sc: Screen) -> None:
             st.markdown(sc.say("scores", top=code(tr.src_tokens[top])))
             st.latex(script.dot_latex(tr, sc.t, top))
             st.markdown(sc.say("softmax"))
-            st.latex(first.softmax_latex(tr, sc.t, top))
+            st.latex(first.softmax_latex(tr, sc.t, top, lesson_view.softmax_terms_shown()))
             st.markdown(sc.say("after", k=k, top=code(tr.src_tokens[top]), weight=float(tr.weights[sc.t][top]),
                                others=h.shape[1] - 1, layer=h.layer + 1))
     with right:
