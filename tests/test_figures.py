@@ -424,3 +424,17 @@ def test_the_training_chart_keeps_an_earlier_teacher_and_marks_a_dropped_layer(t
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
     tops = [row["top"] for row in spec["datasets"][text["data"]["name"]]]
     assert tops == [0, 2 * figures.MARK_LINE_PX]  # the second label starts below the first's two lines
+
+
+def test_a_lesson_bar_chart_title_wraps_to_a_phones_width_and_makes_room_for_itself():
+    """"(3) Softmax weights for the next French word (sum = 1)" ran off a 390 px phone's figure."""
+    from attnviz.figures._base import text_px
+    from attnviz.figures.lesson import TITLE_PX, guess_bars
+
+    short = guess_bars(["a", "b"], [0.4, 0.6], "(2) Raw scores", "score")
+    long = guess_bars(["a", "b"], [0.4, 0.6], "(3) Softmax weights for the next French word (sum = 1)", "weight")
+    lines = long["layout"]["title"]["text"].split("<br>")
+    assert len(lines) == 2 and all(text_px(x, 14 * 1.15) <= TITLE_PX for x in lines)
+    assert "<br>" not in short["layout"]["title"]["text"]
+    grown = long["layout"]["margin"]["t"] - short["layout"]["margin"]["t"]
+    assert grown > 0 and long["layout"]["height"] - short["layout"]["height"] == grown  # the plot keeps its size

@@ -76,6 +76,17 @@ def _widest(labels: list[str], size: float) -> float:
     return max((text_px(s, size) for s in labels), default=0.0)
 
 
+def px_lines(text: str, size: float, px: float) -> list[str]:
+    """`text` broken at spaces into lines about `px` pixels wide at most (text_px; a longer word on its own)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and text_px(lines[-1] + " " + word, size) <= px:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _title(text: str, size: float) -> dict:
     """A figure title from the figure's left edge (not the plot's: a narrow column keeps more of it)."""
     return dict(text=text, x=0, xref="container", xanchor="left", pad=dict(l=4), font=dict(size=size, color=INK))

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..i18n import Messages
 from ..trace import Trace
-from ._base import BAR, BIG, COPY_SHAPE, FITTED, HIGHLIGHT, INK, _en, _safe, _title, _widest
+from ._base import BAR, BIG, COPY_SHAPE, FITTED, HIGHLIGHT, INK, _en, _safe, _title, _widest, px_lines
 from .cards import metrics_frame
 from .heatmap import _bar, attention_heatmap, step_frame
 
@@ -16,6 +16,8 @@ from .heatmap import _bar, attention_heatmap, step_frame
 # Predict, then reveal: the model's choice in red (HIGHLIGHT), the student's guess in orange (GUESS).
 
 GUESS = "#ff7f0e"
+TITLE_PX = 400  # a bar chart's title wraps at this text_px width (a generous estimate: ~320 px drawn), for a
+# phone's 358 px column
 
 
 def guess_bars(labels: list[str], values, title: str, x_title: str, *, m: Messages | None = None,
@@ -29,10 +31,12 @@ def guess_bars(labels: list[str], values, title: str, x_title: str, *, m: Messag
     rows = list(range(len(labels)))
     size = 14 * (BIG if big else 1)
     colors = [HIGHLIGHT if i == best else GUESS if i == guess else BAR for i in rows]
+    lines = px_lines(title, size * 1.15, TITLE_PX)  # a phone's column: the title must not run off the figure
+    more = int(size * 1.15 * 1.3 * (len(lines) - 1))  # the room its extra lines take
     layout = dict(
-        title=_title(html.escape(title), size * 1.15), font=dict(size=size, color=INK), paper_bgcolor="#ffffff",
-        height=int(np.clip(120 + (40 if big else 32) * len(rows), 230, 700)),
-        margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 3.2), b=int(size * 3.6),
+        title=_title("<br>".join(html.escape(x) for x in lines), size * 1.15), font=dict(size=size, color=INK),
+        paper_bgcolor="#ffffff", height=int(np.clip(120 + (40 if big else 32) * len(rows), 230, 700)) + more,
+        margin=dict(l=int(_widest(labels, size) + 14), r=16, t=int(size * 3.2) + more, b=int(size * 3.6),
                     autoexpand=False),
         xaxis=dict(title=dict(text=html.escape(x_title)), range=x_range, zeroline=True, zerolinecolor="#888888",
                    **FITTED),
