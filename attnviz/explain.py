@@ -390,11 +390,10 @@ def _choose(trace: Trace, t: int, m: Messages) -> str:
 
 
 def alternatives_table(trace: Trace, m: Messages | None = None) -> list[dict]:
-    """Beam hypotheses as rows: rank, translation, mean log-prob and its per-word probability."""
+    """Beam hypotheses as rows: rank, translation, and the score they were ranked by (trace.ranking_score)."""
     m = _en(m)
-    return [{m("explain.col_rank"): r, m("explain.col_translation"): text, m("explain.col_logprob"): lp,
-             m("explain.col_perword"): round(math.exp(lp), 3)}
-            for r, (text, lp) in enumerate(trace.alternatives, start=1)]
+    return [{m("explain.col_rank"): r, m("explain.col_translation"): text, m("explain.col_score"): score}
+            for r, (text, score) in enumerate(trace.alternatives, start=1)]
 
 
 def scorer_label(scorer: str, m: Messages | None = None) -> str:

@@ -15,8 +15,8 @@ import torch
 from .checkpoint import Bundle
 from .model import Encoded
 from .text import detokenize_fr
-from .trace import (_NEVER_EMIT, _NEVER_WRITTEN, TOP_K, Heads, Trace, after_copy, copied_positions, copy_mask,
-                    copy_position, default_max_len, forced_target, prepare, source_ids)
+from .trace import (_NEVER_EMIT, _NEVER_WRITTEN, LEFT_OUT_PENALTY, TOP_K, Heads, Trace, after_copy, copied_positions,
+                    copy_mask, copy_position, default_max_len, forced_target, prepare, source_ids)
 from .vocab import BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID
 
 
@@ -102,7 +102,8 @@ def greedy_ids(bundle: Bundle, src: "Source", max_len: int) -> list[int]:
 @torch.inference_mode()
 def beam_ids(bundle: Bundle, src: "Source", max_len: int, beam: int) -> list[tuple[list[int], float]]:
     """Reference beam search through the model's modules (the tests check the traced search against
-    it); returns finished hypotheses (ids ending in <eos>, mean log-prob), best first."""
+    it); returns finished hypotheses (ids ending in <eos>, mean log-prob less LEFT_OUT_PENALTY for each word
+    it could have copied but did not), best first."""
     enc, allowed = src.enc, src.allowed
     hyps: list[tuple[list[int], float, np.ndarray]] = [([], 0.0, copy_mask(src.tokens, src.ids))]  # ids, score, left
     h = enc.dec_h0  # (1, N, H), one column per live hypothesis
@@ -124,15 +125,16 @@ def beam_ids(bundle: Bundle, src: "Source", max_len: int, beam: int) -> list[tup
             row, tok = divmod(flat, logp.size(1))
             ids = hyps[row][0] + [tok]
             if tok == EOS_ID:
-                finished.append((ids, score))
+                finished.append((ids, score, hyps[row][2]))
             else:
                 live.append((ids, score, after_copy(hyps[row][2], int(copies[row]) if tok == UNK_ID else -1)))
                 rows.append(row)
         if len(finished) >= beam or not live:
             break
         hyps, h = live, h_new[:, rows]
-    finished = finished or [(ids, score) for ids, score, _ in hyps]  # max_len reached without <eos>
-    return sorted(((ids, s / len(ids)) for ids, s in finished), key=lambda x: -x[1])
+    finished = finished or hyps  # max_len reached without <eos>
+    ranked = [(ids, s / len(ids) - LEFT_OUT_PENALTY * int(left.sum())) for ids, s, left in finished]
+    return sorted(ranked, key=lambda x: -x[1])
 
 
 def _as_np(t: torch.Tensor | None) -> np.ndarray | None:

@@ -38,6 +38,13 @@ _NEVER_WRITTEN = (PAD_ID, BOS_ID)  # with attention, <unk> may be written where 
 # (now 80). On 498 held-out sentences 3-4 per bundled model hit the limit, every one a loop.
 LENGTH_RATIO, LENGTH_SLACK = 1.5, 5
 LENGTH_PENALTIES = ("none", "average")  # or a float alpha: GNMT's ((5 + len) / 6) ** alpha
+# Beam search ranks a finished translation this much lower for each English word it could have copied (a
+# number, a name the model does not know: text.copyable) but left out. Ranked by its score alone, beam
+# search dropped numbers and names that greedy decoding keeps ("I have 9 grandchildren." -> "J'ai des
+# petits-enfants."): of the 68 everyday sentences with names or numbers, beam 5 kept them all in 86.8 %
+# against greedy's 91.2 % (the Transformer). On the first 1,500 validation sentences 0.2 and 1.0 rank
+# alike (BLEU 51.18 both, 51.14 without; dot 50.91, 50.90, 50.91); 0.2 is the smaller.
+LEFT_OUT_PENALTY = 0.2
 
 
 def default_max_len(src_len: int) -> int:
@@ -72,7 +79,8 @@ class BeamTree:
     length_penalty: str | float
     nodes: tuple[BeamNode, ...]
     ranked: tuple[int, ...]  # node id of each result hypothesis's last word, best first
-    ranked_scores: tuple[float, ...]  # its length-normalised score
+    ranked_scores: tuple[float, ...]  # its ranking_score: length-normalised, less LEFT_OUT_PENALTY a word left out
+    left_out: tuple[int, ...] = ()  # per ranked hypothesis: the English words it could have copied but did not
 
     @property
     def winner(self) -> int:
@@ -361,6 +369,12 @@ def length_normalised(score: float, length: int, penalty: str | float) -> float:
     return score / (((5 + length) / 6) ** float(penalty))
 
 
+def ranking_score(score: float, length: int, penalty: str | float, left_out: int) -> float:
+    """What beam search ranks a finished hypothesis by: its length_normalised score, less LEFT_OUT_PENALTY
+    for each English word it could have copied but left out."""
+    return length_normalised(score, length, penalty) - LEFT_OUT_PENALTY * left_out
+
+
 def _check_penalty(penalty: str | float) -> None:
     if isinstance(penalty, str):
         if penalty not in LENGTH_PENALTIES:
@@ -594,8 +608,8 @@ def trace_translation(
         if hypothesis != 0:
             raise ValueError("hypothesis picks a beam-search result; use beam > 1")
         return _trace_of(bundle, src, keys, s, results[0], "greedy", prefix_shown)
-    scored = sorted(((length_normalised(s.cum[n], len(s.path(n)), length_penalty), n) for n in results),
-                    key=lambda x: -x[0])
+    scored = sorted(((ranking_score(s.cum[n], len(s.path(n)), length_penalty, int(s.left[n].sum())), n)
+                     for n in results), key=lambda x: -x[0])
     if not 0 <= hypothesis < len(scored):
         raise InputError("hypothesis_out_of_range", f"hypothesis {hypothesis} is out of range: beam search kept "
                          f"{len(scored)} (0..{len(scored) - 1})", rank=hypothesis + 1, kept=len(scored))
@@ -604,6 +618,7 @@ def trace_translation(
         nodes=tuple(BeamNode(i, s.parent[i], s.where[i][0], tok, s.token[i], s.logp[i], s.cum[i], s.status[i])
                     for i, tok in enumerate(_node_words(vocab, s, src, prefix_shown))),
         ranked=tuple(n for _, n in scored), ranked_scores=tuple(sc for sc, _ in scored),
+        left_out=tuple(int(s.left[n].sum()) for _, n in scored),
     )
     alts = tuple((detokenize_fr(_words(vocab, s, src, n, prefix_shown)), round(sc, 4)) for sc, n in scored)
     return _trace_of(bundle, src, keys, s, scored[hypothesis][1], "beam", prefix_shown,

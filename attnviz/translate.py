@@ -55,11 +55,18 @@ def trace_to_json(trace: Trace, heads: bool = False) -> dict:
         "weights": as_list(trace.weights),
         "topk": [[{"token": tok, "prob": round(float(p), 6)} for tok, p in zip(toks, probs)]
                  for toks, probs in zip(trace.topk_tokens, trace.topk_probs)],
-        **({"alternatives": [{"translation": t, "score": s} for t, s in trace.alternatives]}
-           if trace.alternatives else {}),
+        **({"alternatives": _alternatives(trace)} if trace.alternatives else {}),
         **({"head": [trace.heads.layer, trace.heads.head]} if trace.heads is not None else {}),
         **({"all_heads": every} if every is not None else {}),
     }
+
+
+def _alternatives(trace: Trace) -> list[dict]:
+    """Beam search's results, best first: the translation, the score it was ranked by, and (with the tree)
+    how many English words it could have copied but left out."""
+    left_out = trace.beam_tree.left_out if trace.beam_tree is not None else ()
+    return [{"translation": t, "score": s, **({"left_out": left_out[r]} if r < len(left_out) else {})}
+            for r, (t, s) in enumerate(trace.alternatives)]
 
 
 def format_trace(trace: Trace) -> str:

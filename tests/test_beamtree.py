@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from attnviz.torchdecode import beam_ids, encoded_source
-from attnviz.trace import default_max_len, length_normalised, trace_translation
+from attnviz.trace import LEFT_OUT_PENALTY, default_max_len, length_normalised, ranking_score, trace_translation
 from test_prefix import assert_same_record, check_trace, forced_pass
 
 SENTENCES = ["The white car.", "I don't like cats.", "Tom's house is small and the dog is big."]
@@ -61,12 +61,14 @@ def test_length_penalty_ranks_the_finished_hypotheses(tiny_bundle):
         t = trace_translation(tiny_bundle, SENTENCES[1], beam=4, length_penalty=penalty)
         tree = t.beam_tree
         lengths = [len(tree.path(n)) for n in tree.ranked]
-        expected = [length_normalised(tree.nodes[n].cum_logp, k, penalty) for n, k in zip(tree.ranked, lengths)]
+        expected = [ranking_score(tree.nodes[n].cum_logp, k, penalty, out)
+                    for n, k, out in zip(tree.ranked, lengths, tree.left_out)]
         np.testing.assert_allclose(tree.ranked_scores, expected)
         assert list(tree.ranked_scores) == sorted(tree.ranked_scores, reverse=True)
         assert tree.length_penalty == penalty
     assert length_normalised(-6.0, 3, "none") == -6.0 and length_normalised(-6.0, 3, "average") == -2.0
     assert length_normalised(-6.0, 1, 1.0) == -6.0  # GNMT: ((5 + 1) / 6) ** alpha == 1
+    assert ranking_score(-6.0, 3, "average", 2) == -2.0 - 2 * LEFT_OUT_PENALTY  # two copyable words left out
     for bad in ("mean", -1, float("nan"), True):
         with pytest.raises(ValueError, match="length penalty"):
             trace_translation(tiny_bundle, SENTENCES[1], beam=2, length_penalty=bad)

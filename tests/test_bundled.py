@@ -4,7 +4,7 @@ import pytest
 
 from attnviz.config import SCORER_NAMES
 from attnviz.checkpoint import DEFAULT_MODELS_DIR, bundle_paths, load_all
-from attnviz.trace import trace_translation
+from attnviz.trace import LEFT_OUT_PENALTY, length_normalised, trace_translation
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +79,15 @@ def test_a_rare_name_french_writes_the_same_is_copied_from_where_attention_point
     t = trace_translation(b, "Nina wants to visit her grandmother in Portugal.")
     where = [t.src_tokens[p] for p in t.copied if p >= 0]
     assert "Portugal" in t.translation and "Portugal" in where, (t.translation, where)
+
+
+def test_beam_search_keeps_a_number_that_a_likelier_hypothesis_leaves_out(bundles):
+    """Ranked by score alone, beam 5 wrote "Mes grands-parents ont des petits-enfants.": greedy keeps the 9."""
+    t = trace_translation(bundles["transformer"], "My grandparents have 9 grandchildren.", beam=5)
+    tree = t.beam_tree
+    assert "9" in t.translation.split() and tree.left_out[0] == 0
+    plain = {n: length_normalised(tree.nodes[n].cum_logp, len(tree.path(n)), "average") for n in tree.ranked}
+    dropped = [n for n, out in zip(tree.ranked, tree.left_out) if out]
+    assert dropped and max(plain[n] for n in dropped) > plain[tree.winner]  # likelier, ranked lower
+    for n, out, score in zip(tree.ranked, tree.left_out, tree.ranked_scores):
+        assert score == pytest.approx(plain[n] - LEFT_OUT_PENALTY * out)

@@ -159,8 +159,8 @@ def test_beam_alternatives_table():
     object.__setattr__(tr, "alternatives", (("la voiture blanche.", -0.2), ("la auto.", -0.9)))
     rows = explain.alternatives_table(tr)
     assert [r["rank"] for r in rows] == [1, 2] and rows[0]["translation"] == "la voiture blanche."
-    assert rows[1]["≈ probability per word"] == pytest.approx(np.exp(-0.9), abs=1e-3)
-    assert list(explain.alternatives_table(tr, messages("ko"))[0]) == ["순위", "번역", "평균 로그 확률", "≈ 단어당 확률"]
+    assert rows[1]["score (ranked by)"] == -0.9  # the ranking score, penalties included: not a probability
+    assert list(explain.alternatives_table(tr, messages("ko"))[0]) == ["순위", "번역", "점수 (순위 기준)"]
 
 
 # ---------------------------------------------------------------- what misbehaved (issue 6, section 5)

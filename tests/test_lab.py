@@ -54,7 +54,7 @@ def test_sentence_aer_perfect_wrong_and_eos_row():
 from attnviz import figures  # noqa: E402
 from attnviz.i18n import messages  # noqa: E402
 from attnviz.checkpoint import load_bundle  # noqa: E402
-from attnviz.trace import trace_translation  # noqa: E402
+from attnviz.trace import LEFT_OUT_PENALTY, trace_translation  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +114,12 @@ def test_beam_ranking_frame_lists_every_result(dot):
     assert df["rank"].tolist() == list(range(1, len(trace.beam_tree.ranked) + 1))
     assert df["score (ranked by)"].is_monotonic_decreasing
     assert (df["sum of log p"] == df["score (ranked by)"]).all()  # no penalty: the score is the sum
+    numbers = trace_translation(dot, "She reads 3 red books and 2 blue ones.", beam=4, length_penalty="none")
+    df = figures.beam_ranking_frame(numbers.beam_tree, numbers.alternatives)
+    left_out = list(numbers.beam_tree.left_out)
+    assert df["copyable words left out"].tolist() == left_out and any(left_out)
+    expected = df["sum of log p"] - LEFT_OUT_PENALTY * df["copyable words left out"]
+    np.testing.assert_allclose(df["score (ranked by)"], expected, atol=1e-3)
 
 
 def test_hide_effect_figure_per_word_and_per_cell(dot):

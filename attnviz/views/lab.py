@@ -17,7 +17,7 @@ from ..explain import code, md_escape
 from ..i18n import Messages, messages
 from ..state import Settings
 from ..text import detokenize_fr, tokenize_fr
-from ..trace import Trace
+from ..trace import LEFT_OUT_PENALTY, Trace
 from . import viewport
 from .common import Traces, load_models, opened, refusal, show_figure
 
@@ -193,7 +193,8 @@ def draw_beam_tree(s: Settings, traces: Traces, trace: Trace) -> None:
     st.radio(m("lab.hypothesis"), list(range(n)), key="lab_hyp", horizontal=True,
              format_func=lambda r: f"#{r + 1} {ranked.alternatives[r][0] if r < len(ranked.alternatives) else ''}")
     st.dataframe(figures.beam_ranking_frame(tree, ranked.alternatives, m), hide_index=True)
-    st.caption(m(f"lab.penalty_why_{'gnmt' if isinstance(penalty, float) else penalty}"))
+    st.caption(m(f"lab.penalty_why_{'gnmt' if isinstance(penalty, float) else penalty}") + " "
+               + m("lab.left_out_why", penalty=LEFT_OUT_PENALTY))
     try:
         own = traces.get(s, length_penalty=penalty, hypothesis=k)
     except ValueError as e:
