@@ -72,7 +72,8 @@ class BeamTree:
 
     For each live hypothesis the tree keeps its `beam` most probable next words (never <pad>,
     <unk>, <bos>); the global top `beam` of those by cumulative log-prob are kept or finished,
-    the rest are pruned. Ranking of the results uses the length penalty; the search does not.
+    the rest are pruned. Ranking of the results uses ranking_score (the length penalty, and
+    LEFT_OUT_PENALTY for each word a hypothesis could have copied but left out); the search does not.
     """
 
     beam: int
@@ -580,7 +581,8 @@ def trace_translation(
         max_len: most output steps, <eos> included; default default_max_len(S) (at least one
             step more than the prefix). `stop_reason` says "length" when decoding was cut.
         length_penalty: ranking of finished beam hypotheses: "average" (sum of log-probs / length),
-            "none" (the sum) or a float alpha (GNMT, sum / ((5 + length) / 6) ** alpha).
+            "none" (the sum) or a float alpha (GNMT, sum / ((5 + length) / 6) ** alpha); each is
+            less LEFT_OUT_PENALTY for every word the hypothesis could have copied but left out.
         hypothesis: beam only: trace the hypothesis of this rank (0 = the best) instead.
     Returns:
         A Trace; in beam mode with beam_tree and alternatives (every result hypothesis, ranked).
