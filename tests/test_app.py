@@ -260,6 +260,26 @@ def test_the_worked_softmax_writes_fewer_terms_where_its_column_is_narrow(tiny_m
     assert denominator_terms([1280, 720]) == 3 and denominator_terms([390, 844]) == 3
 
 
+def test_a_lesson_stage_puts_its_text_above_the_figures_where_beside_would_squeeze_it(tiny_models_dir, monkeypatch):
+    """Beside the figures (5/11 of the page) a stage's text had 244 px in a 1100 px window and 193 px in an
+    853 px one (1280x720 at 150 %): a line of three words. There the text goes above the figures."""
+    def weights(window, view, stage):
+        monkeypatch.setenv("ATTNVIZ_MODELS_DIR", str(tiny_models_dir))
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update(view=view, stage=stage)
+        if window:
+            at.session_state["viewport"] = {"size": window}
+        at.run()
+        assert not at.exception, at.exception
+        assert len(charts(at)) >= 1 and at.markdown  # the text and the figures, in either layout
+        return {round(c.proto.weight, 2) for c in at.columns}
+
+    beside = {round(5 / 11, 2), round(6 / 11, 2)}
+    assert beside <= weights(None, "lesson", "5") and beside <= weights([1280, 720], "lesson", "5")
+    assert not beside & weights([1100, 720], "lesson", "5") and not beside & weights([853, 480], "lesson", "4")
+    assert beside <= weights(None, "lesson2", "2") and not beside & weights([853, 480], "lesson2", "2")
+
+
 def test_every_figure_goes_to_the_json_engine_without_plotlys_slow_fallback(tiny_models_dir, monkeypatch):
     """plotly hands a figure to orjson where it is installed; orjson refuses NumPy arrays of words, and
     plotly then walks the whole figure in Python before trying again (2.8 of 19.4 ms a click, A/B).

@@ -144,7 +144,8 @@ def nav(m: Messages, n: int, stage: script.Stage) -> None:
 def nav_bar(m: Messages, n: int, total: int, title: str, progress: str, go) -> None:
     """A lesson's progress bar (message `progress`), Back / Next calling go(stage), and the stage's title;
     both lessons draw it, with the same button keys."""
-    left, back, nxt = st.columns([8, 1.3, 1.3], vertical_alignment="bottom")
+    buttons = 1.3 if viewport.wide(BESIDE_FROM_PX) else 2.6  # at 853 px, 1.3 of 10.6 printed "Ba ck" and "N…"
+    left, back, nxt = st.columns([8, buttons, buttons], vertical_alignment="bottom")
     left.progress(n / total, text=m(progress, n=n, total=total, title=title))
     # The keyboard handler (views/keys.py) clicks `.st-key-lesson_back button` for ← / PageUp: the
     # container carries that name, the button its own key.
@@ -228,6 +229,30 @@ def fig(spec, key: str) -> None:
     show_figure(spec, key=f"lesson-{key}")
 
 
+# A stage's text beside its figures where the text's column keeps about 300 px (326 in a 1280 px window),
+# else the text above them: a 1100 px window left it 244 px, an 853 px one (1280x720 at 150 %) 193, a line
+# of three or four words beside a figure squeezed as narrow.
+BESIDE_FROM_PX = 1200
+
+
+def text_and_figures() -> tuple:
+    """A stage's text column and figure column: side by side in a wide window, else one above the other."""
+    if viewport.wide(BESIDE_FROM_PX):
+        return tuple(st.columns([5, 6], gap="large"))
+    return st.container(), st.container()
+
+
+# The worked softmax writes out this many terms of its sum where its column holds them (KaTeX, measured in
+# Chromium: 373 px with five, 277 with three; the column beside the figures is 326 px in a 1280 px window,
+# 426 in a 1500 px one), else fewer: a laptop's 1280 px, a phone, a window with the text above the figures.
+SOFTMAX_TERMS, SOFTMAX_TERMS_NARROW, SOFTMAX_TERMS_FROM_PX = 5, 3, 1500
+
+
+def softmax_terms_shown() -> int:
+    """How many terms of the softmax's sum the worked example writes out in this window."""
+    return SOFTMAX_TERMS if viewport.wide(SOFTMAX_TERMS_FROM_PX) else SOFTMAX_TERMS_NARROW
+
+
 def states_height(trace: Trace, big: bool) -> int:
     """The hidden states drawn tall enough to see each word's row: the lesson has room for them."""
     return min(max(160 + (56 if big else 44) * len(trace.src_tokens), 320), 640)
@@ -239,7 +264,7 @@ def written(trace: Trace, t: int) -> str:
 
 def draw_plain(sc: Screen) -> None:
     none, att = sc.main, sc.traces["attention"]
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     att_name = sc.m(f"scorers.{att.scorer}")
     with left:
         st.markdown(sc.say("body", words=script.word_count(none.source), att=f"**{md_escape(att_name)}**"))
@@ -264,7 +289,7 @@ def draw_plain(sc: Screen) -> None:
 
 def draw_handover(sc: Screen) -> None:
     tr = sc.main
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     left.markdown(sc.say("body", words=len(tr.src_tokens), sentence=code(tr.source), hidden=tr.enc_out.shape[1],
                          last=code(tr.src_tokens[-1])))
     with right:
@@ -275,7 +300,7 @@ def draw_handover(sc: Screen) -> None:
 def draw_look(sc: Screen) -> None:
     tr = sc.main
     t = script.focus_step(sc.stage, tr)
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     with left:
         st.markdown(sc.say("body", sentence=code(tr.source), written=written(tr, t), hidden=tr.enc_out.shape[1],
                            words=len(tr.src_tokens)))
@@ -296,7 +321,7 @@ def draw_score(sc: Screen) -> None:
     allowed = [j for j in range(len(tr.src_tokens)) if j not in tr.blocked]
     top, low = max(allowed, key=lambda j: scores[j]), min(allowed, key=lambda j: scores[j])
     hidden = tr.enc_out.shape[1]
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     left.markdown(sc.say("body", words=len(tr.src_tokens), formula=sc.say(f"formula_{tr.scorer}", hidden=hidden),
                          written=written(tr, t), top=code(tr.src_tokens[top]), top_score=float(scores[top]),
                          low=code(tr.src_tokens[low]), low_score=float(scores[low])))
@@ -304,22 +329,11 @@ def draw_score(sc: Screen) -> None:
         fig(figures.lesson_scores_figure(tr, t, m=sc.m, big=sc.big), "score")
 
 
-# The worked softmax writes out this many terms of its sum where its column holds them (KaTeX, measured in
-# Chromium: 371 px with five, 276 with three; the column beside the figures is 326 px in a 1280 px window,
-# 426 in a 1500 px one), else fewer: a phone, or a laptop's 1280 px.
-SOFTMAX_TERMS, SOFTMAX_TERMS_NARROW, SOFTMAX_TERMS_FROM_PX = 5, 3, 1500
-
-
-def softmax_terms_shown() -> int:
-    """How many terms of the softmax's sum the worked example writes out in this window."""
-    return SOFTMAX_TERMS if viewport.wide(SOFTMAX_TERMS_FROM_PX) else SOFTMAX_TERMS_NARROW
-
-
 def draw_weigh(sc: Screen) -> None:
     tr = sc.main
     t = script.focus_step(sc.stage, tr)
     top = script.looked_at(tr, t)
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     with left:
         st.markdown(sc.say("body", top=code(tr.src_tokens[top])))
         st.latex(script.softmax_latex(tr, t, top, softmax_terms_shown()))
@@ -337,7 +351,7 @@ def draw_weigh(sc: Screen) -> None:
 def draw_reorder(sc: Screen) -> None:
     tr = sc.main
     t = script.focus_step(sc.stage, tr)
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     with left:
         st.markdown(sc.say("body", sentence=code(tr.source), translation=f"**{md_escape(tr.translation)}**"))
         revealed = predict(sc, focus=code(tr.tgt_tokens[t]))
@@ -364,7 +378,7 @@ def draw_copy(sc: Screen) -> None:
     without attention has nothing to point with."""
     tr = sc.main
     t = script.focus_step(sc.stage, tr)
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     with left:
         unknown = [code(w) for w, known in zip(tr.src_tokens, tr.src_known) if not known]
         st.markdown(sc.say("body", sentence=code(tr.source), unknown=", ".join(unknown) or code(tr.src_tokens[0]),
@@ -389,7 +403,7 @@ def draw_copy(sc: Screen) -> None:
 def draw_hide(sc: Screen) -> None:
     hidden_tr, plain = sc.main, sc.traces.get("alt0", sc.main)
     words = ", ".join(code(hidden_tr.src_tokens[i]) for i in hidden_tr.blocked)
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     with left:
         st.markdown(sc.say("body", sentence=code(plain.source), plain=f"**{md_escape(plain.translation)}**",
                            hidden=words))
@@ -424,7 +438,7 @@ def draw_scorers(sc: Screen) -> None:
     if sc.question is None:
         st.info(sc.m("lesson.unmeasured"))
         return
-    left, right = st.columns([5, 6], gap="large")
+    left, right = text_and_figures()
     with left:
         revealed = predict(sc, test=f"{int(test or 0):,}")
     if revealed:  # the measured quality across the page: the model names take room beside the bars

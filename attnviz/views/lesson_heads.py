@@ -241,7 +241,7 @@ def draw_several(sc: Screen) -> None:
     tr, h = sc.trace, sc.trace.heads
     layers, heads = h.shape
     layer = h.layer
-    left, right = st.columns([5, 6], gap="large")
+    left, right = lesson_view.text_and_figures()
     with left:
         st.markdown(sc.say("body", layers=layers, heads=heads, k=h.keys.shape[-1], sentence=code(tr.source),
                            translation=md_escape(tr.translation)))
@@ -266,7 +266,7 @@ def draw_several(sc: Screen) -> None:
 def draw_onehead(sc: Screen) -> None:
     tr, h = sc.trace, sc.trace.heads
     k = h.keys.shape[-1]
-    left, right = st.columns([5, 6], gap="large")
+    left, right = lesson_view.text_and_figures()
     with left:
         st.markdown(sc.say("body", layer=h.layer + 1, head=h.head + 1, focus=sc.focus, written=written(tr, sc.t),
                            k=k, words=len(tr.src_tokens)))
@@ -298,7 +298,7 @@ def draw_special(sc: Screen) -> None:
     if sc.question is None:
         st.info(sc.say("no_punctuation"))
         return
-    left, right = st.columns([5, 6], gap="large")
+    left, right = lesson_view.text_and_figures()
     with left:
         revealed = predict(sc, punct=marks)
         if revealed:
@@ -323,7 +323,7 @@ def draw_special(sc: Screen) -> None:
 def draw_masked(sc: Screen) -> None:
     tr, h = sc.trace, sc.trace.heads
     layer, head = script.previous_word_head(tr)
-    left, right = st.columns([5, 6], gap="large")
+    left, right = lesson_view.text_and_figures()
     with left:
         st.markdown(sc.say("body", layer=layer + 1, head=head + 1, translation=md_escape(tr.translation)))
         revealed = predict(sc, focus=sc.focus)
