@@ -117,8 +117,9 @@ def test_beam_ranking_frame_lists_every_result(dot):
     numbers = trace_translation(dot, "She reads 3 red books and 2 blue ones.", beam=4, length_penalty="none")
     df = figures.beam_ranking_frame(numbers.beam_tree, numbers.alternatives)
     left_out = list(numbers.beam_tree.left_out)
-    assert df["copyable words left out"].tolist() == left_out and any(left_out)
-    expected = df["sum of log p"] - LEFT_OUT_PENALTY * df["copyable words left out"]
+    assert df["words left out"].tolist() == left_out and any(left_out)
+    assert list(df)[:4] == ["rank", "translation", "score (ranked by)", "words left out"]  # the ranking first
+    expected = df["sum of log p"] - LEFT_OUT_PENALTY * df["words left out"]
     np.testing.assert_allclose(df["score (ranked by)"], expected, atol=1e-3)
 
 

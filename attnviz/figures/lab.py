@@ -182,17 +182,17 @@ def beam_tree_figure(tree, *, selected: int = 0, m: Messages | None = None, big:
 
 
 def beam_ranking_frame(tree, alternatives, m: Messages | None = None) -> pd.DataFrame:
-    """The finished hypotheses, best first: rank, translation, words (with <eos>), sum of log-probs, the
-    copyable English words each left out, and the score they were ranked by."""
+    """The finished hypotheses, best first: rank, translation, the score they were ranked by, the copyable
+    English words each left out, sum of log-probs, words (with <eos>). The ranking first: a narrow
+    window's table scrolls sideways, and the last columns are the ones it hides."""
     m = _en(m)
     rows = []
     left_out = tree.left_out or (0,) * len(tree.ranked)
     for r, (node, score, out) in enumerate(zip(tree.ranked, tree.ranked_scores, left_out)):
         text = alternatives[r][0] if r < len(alternatives) else ""
-        rows.append({m("lab.col_rank"): r + 1, m("lab.col_translation"): text,
-                     m("lab.col_words"): len(tree.path(node)),
-                     m("lab.col_sum"): round(tree.nodes[node].cum_logp, 3), m("lab.col_left_out"): out,
-                     m("lab.col_score"): round(score, 3)})
+        rows.append({m("lab.col_rank"): r + 1, m("lab.col_translation"): text, m("lab.col_score"): round(score, 3),
+                     m("lab.col_left_out"): out, m("lab.col_sum"): round(tree.nodes[node].cum_logp, 3),
+                     m("lab.col_words"): len(tree.path(node))})
     return pd.DataFrame(rows)
 
 
