@@ -18,6 +18,9 @@ from .config import DEFAULT_DATA, ModelConfig, TrainConfig
 from .trace import trace_translation
 
 SENTENCE = "The old man gave his white car to the young woman."  # 10 words
+# Its French, forced through every model: the same number of output steps for each (greedy, each model writes
+# its own translation, and a model that stops early, dropping words, traces fewer steps).
+SENTENCE_FR = "Le vieil homme a donné sa voiture blanche à la jeune femme."
 
 
 def rss_mb() -> float:
@@ -46,16 +49,29 @@ def bench_trace(bundles: dict, repeats: int, clock=time.perf_counter) -> list[fl
     return times
 
 
-def per_model_ms(bundles: dict, repeats: int, clock=time.thread_time) -> dict[str, float]:
+def per_model_ms(bundles: dict, repeats: int, clock=time.thread_time, **options) -> dict[str, float]:
     """Median milliseconds (this thread's CPU time) to trace SENTENCE, per model, interleaved so
-    that every model sees the same machine."""
+    that every model sees the same machine. `options` go to trace_translation (target=SENTENCE_FR)."""
     times: dict[str, list[float]] = {name: [] for name in bundles}
     for _ in range(repeats):
         for name, b in bundles.items():
             t0 = clock()
-            trace_translation(b, SENTENCE)
+            trace_translation(b, SENTENCE, **options)
             times[name].append((clock() - t0) * 1000)
     return {name: statistics.median(v) for name, v in times.items()}
+
+
+def print_same_steps(bundles: dict, repeats: int) -> None:
+    """How many output steps each model's greedy trace took, and the Transformer / general ratio with
+    SENTENCE_FR forced through both: the cost of a step, apart from how long a translation each writes."""
+    pair = {name: bundles[name] for name in ("general", "transformer")}
+    steps = {name: len(trace_translation(b, SENTENCE).tgt_tokens) for name, b in pair.items()}
+    forced = per_model_ms(pair, repeats, target=SENTENCE_FR)
+    same = len(trace_translation(pair["general"], SENTENCE, target=SENTENCE_FR).tgt_tokens)
+    print(f"  output steps     : general {steps['general']}, transformer {steps['transformer']} (greedy, each its "
+          f"own translation)")
+    print(f"  French forced    : general {forced['general']:.1f} ms, transformer {forced['transformer']:.1f} ms: "
+          f"{forced['transformer'] / forced['general']:.2f}x ({same} steps each)")
 
 
 def bench_training(data: str, pairs: int, seconds: float) -> float:
@@ -119,6 +135,7 @@ def main(args: argparse.Namespace) -> int:
     print("trace, per model   : " + ", ".join(f"{name} {ms:.1f} ms" for name, ms in each.items()))
     if "transformer" in each and "general" in each:
         print(f"  transformer / general: {each['transformer'] / each['general']:.2f}x   (target <= 2x, same run)")
+        print_same_steps(bundles, args.repeats)
     print(f"RSS                : {rss_mb():.0f} MB          (target <= 500 MB; torch imported: "
           f"{'yes' if 'torch' in sys.modules else 'no'})")
     if args.train_seconds > 0 and not getattr(args, "trace_only", False) and Path(args.data).is_file():

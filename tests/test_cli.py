@@ -1,5 +1,6 @@
 """The translate / evaluate / bench / train command lines, run as a user would run them."""
 import json
+import re
 import subprocess
 import sys
 
@@ -107,3 +108,13 @@ def test_bench_prints_every_figure(tiny_models_dir):
     assert r.returncode == 0, r.stderr
     for figure in ("load all bundles", "trace, all scorers", "RSS"):
         assert figure in r.stdout
+
+
+def test_trace_bench_prints_the_ratio_and_the_same_steps_comparison(tiny_models_dir):
+    r = run("bench", "--trace-only", "--repeats", "2", "--models", str(tiny_models_dir))
+    assert r.returncode == 0, r.stderr
+    assert "transformer / general:" in r.stdout
+    steps = re.search(r"output steps\s+: general (\d+), transformer (\d+)", r.stdout)
+    forced = re.search(r"French forced\s+: general [\d.]+ ms, transformer [\d.]+ ms: [\d.]+x \((\d+) steps each\)",
+                       r.stdout)
+    assert steps and forced and int(forced.group(1)) >= 2, r.stdout
