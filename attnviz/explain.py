@@ -390,7 +390,7 @@ def _choose(trace: Trace, t: int, m: Messages) -> str:
 
 
 def alternatives_table(trace: Trace, m: Messages | None = None) -> list[dict]:
-    """Beam hypotheses as rows: rank, translation, and the score they were ranked by (trace.ranking_score)."""
+    """Beam hypotheses as rows: rank, translation, and the score they were ranked by (trace.py's ranking_score)."""
     m = _en(m)
     return [{m("explain.col_rank"): r, m("explain.col_translation"): text, m("explain.col_score"): score}
             for r, (text, score) in enumerate(trace.alternatives, start=1)]

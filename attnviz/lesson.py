@@ -297,7 +297,8 @@ def softmax_latex(trace: Trace, t: int, word: int, shown: int = 5) -> str:
     name = latex_text(trace.src_tokens[word])
     # the strut keeps the numerator's exponent inside KaTeX's box (else clipped at the top); the thin space
     # after the table keeps its last 2 px inside too (else a scroll bar under the sum)
-    return (f"\\begin{{aligned}}\\rule{{0pt}}{{1.6em}}\\alpha_{{\\text{{{name}}}}} &= \\frac{{e^{{{s[word]:.2f}}}}}{{{denom}}} \\\\ "
+    return (f"\\begin{{aligned}}\\rule{{0pt}}{{1.6em}}\\alpha_{{\\text{{{name}}}}} "
+            f"&= \\frac{{e^{{{s[word]:.2f}}}}}{{{denom}}} \\\\ "
             f"&= \\frac{{{math.exp(s[word]):.2f}}}{{{total:.2f}}} = {trace.weights[t][word]:.2f}\\end{{aligned}}\\,")
 
 

@@ -5,7 +5,7 @@ word the model does not know: text.copyable) but left out. `names` counts only n
 words. BLEU with all references; on the everyday set also the share of sentences whose names and numbers
 all came through. Chooses trace.LEFT_OUT_PENALTY on the validation sentences, never on a test set.
 
-    python benchmarks/left_out_penalty.py --models transformer,dot,general,concat --split valid --limit 1500 0 0.2 1 0.2,names
+    python benchmarks/left_out_penalty.py --split valid --limit 1500 0 0.2 1 0.2,names
     python benchmarks/left_out_penalty.py --split everyday 0 0.2 0.2,names
 """
 from __future__ import annotations
