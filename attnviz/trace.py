@@ -82,7 +82,7 @@ class BeamTree:
     nodes: tuple[BeamNode, ...]
     ranked: tuple[int, ...]  # node id of each result hypothesis's last word, best first
     ranked_scores: tuple[float, ...]  # its ranking_score: length-normalised, less LEFT_OUT_PENALTY a word left out
-    left_out: tuple[int, ...] = ()  # per ranked hypothesis: the English words it could have copied but did not
+    left_out: tuple[int, ...]  # per ranked hypothesis: the English words it could have copied but did not
 
     @property
     def winner(self) -> int:
@@ -611,8 +611,9 @@ def trace_translation(
         if hypothesis != 0:
             raise ValueError("hypothesis picks a beam-search result; use beam > 1")
         return _trace_of(bundle, src, keys, s, results[0], "greedy", prefix_shown)
-    scored = sorted(((ranking_score(s.cum[n], len(s.path(n)), length_penalty, int(s.left[n].sum())), n)
-                     for n in results), key=lambda x: -x[0])
+    left_out = {n: int(s.left[n].sum()) for n in results}  # the copyable words each result left out
+    scored = sorted(((ranking_score(s.cum[n], len(s.path(n)), length_penalty, left_out[n]), n) for n in results),
+                    key=lambda x: -x[0])
     if not 0 <= hypothesis < len(scored):
         raise InputError("hypothesis_out_of_range", f"hypothesis {hypothesis} is out of range: beam search kept "
                          f"{len(scored)} (0..{len(scored) - 1})", rank=hypothesis + 1, kept=len(scored))
@@ -621,7 +622,7 @@ def trace_translation(
         nodes=tuple(BeamNode(i, s.parent[i], s.where[i][0], tok, s.token[i], s.logp[i], s.cum[i], s.status[i])
                     for i, tok in enumerate(_node_words(vocab, s, src, prefix_shown))),
         ranked=tuple(n for _, n in scored), ranked_scores=tuple(sc for sc, _ in scored),
-        left_out=tuple(int(s.left[n].sum()) for _, n in scored),
+        left_out=tuple(left_out[n] for _, n in scored),
     )
     alts = tuple((detokenize_fr(_words(vocab, s, src, n, prefix_shown)), round(sc, 4)) for sc, n in scored)
     return _trace_of(bundle, src, keys, s, scored[hypothesis][1], "beam", prefix_shown,

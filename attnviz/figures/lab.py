@@ -187,8 +187,7 @@ def beam_ranking_frame(tree, alternatives, m: Messages | None = None) -> pd.Data
     window's table scrolls sideways, and the last columns are the ones it hides."""
     m = _en(m)
     rows = []
-    left_out = tree.left_out or (0,) * len(tree.ranked)
-    for r, (node, score, out) in enumerate(zip(tree.ranked, tree.ranked_scores, left_out)):
+    for r, (node, score, out) in enumerate(zip(tree.ranked, tree.ranked_scores, tree.left_out)):
         text = alternatives[r][0] if r < len(alternatives) else ""
         rows.append({m("lab.col_rank"): r + 1, m("lab.col_translation"): text, m("lab.col_score"): round(score, 3),
                      m("lab.col_left_out"): out, m("lab.col_sum"): round(tree.nodes[node].cum_logp, 3),
